@@ -1,0 +1,52 @@
+# Two commands: `make run` serves the site with demo data, Celery worker and beat on the
+# embedded defaults; `make test` runs ruff and pytest (honouring DATABASE_URL/CELERY_BROKER_URL).
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install install-dev lint format messages bench clean
+
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all."
+	$(BIN)/honcho --procfile Procfile.dev start
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract and compile translations (needs GNU gettext); the compiled .mo files are committed
+# so that `make run` works on a machine without gettext.
+messages: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "var/*"
+	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Prepaid ledger, top-ups, usage rating, bills, invoices, promotions, instalments."""

@@ -1,0 +1,1 @@
+"""Trouble tickets, SLA and escalation, follow-up surveys and callbacks."""

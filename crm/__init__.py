@@ -1,0 +1,1 @@
+"""Customers, identity, catalog, subscriptions, business-hall service orders, interactions."""

@@ -1,0 +1,14 @@
+"""/api/v1/: each app's router is included here as it arrives."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from portal.api import views
+
+router = DefaultRouter()
+
+urlpatterns = [
+    path("me/", views.CurrentUserView.as_view(), name="api-me"),
+    path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    *router.urls,
+]

@@ -1,0 +1,134 @@
+"""Staff roles and the customer role: their groups, portal sections and permissions.
+
+Each role is a ``Group`` named after ``Role.value``. ``ROLE_PERMISSIONS`` lists what each group
+may do; later apps add their model permissions here, and ``sync_role_groups`` (run after every
+migrate) brings the groups in line. Roles are data the admin can see, but this table is the
+source of truth: an admin's manual edit to a role group is undone by the next migrate.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Role(models.TextChoices):
+    """Each value is a group name: stable, never translated."""
+
+    SERVICE_SPECIALIST = "service_specialist", _("Service specialist")
+    TECH_SUPPORT = "tech_support_engineer", _("Tech-support engineer")
+    COMPLAINT_COORDINATOR = "complaint_coordinator", _("Complaint coordinator")
+    SALES_ADVISOR = "sales_advisor", _("Sales advisor")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    CUSTOMER = "customer", pgettext_lazy("role", "Customer")
+
+
+STAFF_ROLES = (
+    Role.SERVICE_SPECIALIST,
+    Role.TECH_SUPPORT,
+    Role.COMPLAINT_COORDINATOR,
+    Role.SALES_ADVISOR,
+    Role.SUPERVISOR,
+)
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """What a role sees: its portal section (URL, permission) and what the section is for."""
+
+    role: Role
+    url_name: str
+    permission_codename: str
+    permission_name: str
+    summary: str
+    duties: tuple[str, ...]
+
+    @property
+    def permission(self) -> str:
+        return f"portal.{self.permission_codename}"
+
+
+# Duties follow the operator's role handbook (客服部各岗位应知应会, 客户服务岗位职责).
+ROLES: tuple[RoleSpec, ...] = (
+    RoleSpec(
+        role=Role.SERVICE_SPECIALIST,
+        url_name="workspace-specialist",
+        permission_codename="access_specialist_workspace",
+        permission_name="Can use the service specialist workspace",
+        summary=_("First contact for every customer on the hotline, chat and e-mail."),
+        duties=(
+            _("Answer calls and resolve customers' questions, complaints and problems."),
+            _("Verify the caller's identity before disclosing account details."),
+            _("Record and follow every inquiry and complaint until it is closed."),
+            _("Hand faults to tech support and complaints to the coordinators."),
+            _("Call customers back and collect their satisfaction feedback."),
+        ),
+    ),
+    RoleSpec(
+        role=Role.TECH_SUPPORT,
+        url_name="workspace-tech-support",
+        permission_codename="access_tech_support_workspace",
+        permission_name="Can use the tech-support workspace",
+        summary=_("Diagnoses and repairs network and service faults."),
+        duties=(
+            _("Locate and clear faults in mobile, data, broadband and fixed-line service."),
+            _("Handle faults first: fault reports take priority."),
+            _("Record diagnosis and resolution on the fault ticket."),
+            _("Guard the network against attacks and misuse."),
+        ),
+    ),
+    RoleSpec(
+        role=Role.COMPLAINT_COORDINATOR,
+        url_name="workspace-complaints",
+        permission_codename="access_complaints_workspace",
+        permission_name="Can use the complaint coordinator workspace",
+        summary=_("Resolves complaints and billing disputes, coordinating other departments."),
+        duties=(
+            _("Handle complaints and disputes under consumer-protection law."),
+            _("Coordinate with other departments until the customer's problem is solved."),
+            _("Grant justified billing adjustments within your approval limit."),
+            _("Review low satisfaction scores and reopen what was not solved."),
+        ),
+    ),
+    RoleSpec(
+        role=Role.SALES_ADVISOR,
+        url_name="workspace-sales",
+        permission_codename="access_sales_workspace",
+        permission_name="Can use the sales advisor workspace",
+        summary=_("Recommends plans and services that fit the customer's usage."),
+        duties=(
+            _("Know every product: plans, value-added services, broadband and fixed line."),
+            _("Recommend the plan that fits the customer's actual usage."),
+            _("Take service orders in the business hall and follow them to completion."),
+            _("Meet sales targets honestly, explaining prices and terms in full."),
+        ),
+    ),
+    RoleSpec(
+        role=Role.SUPERVISOR,
+        url_name="workspace-supervisor",
+        permission_codename="access_supervisor_workspace",
+        permission_name="Can use the supervisor workspace",
+        summary=_("Oversees service quality, KPIs and reports for the whole team."),
+        duties=(
+            _("Follow service levels, escalations and customer satisfaction."),
+            _("Review staff KPIs and training results."),
+            _("Write the monthly service report for management."),
+            _("Take over what the team cannot resolve."),
+        ),
+    ),
+    RoleSpec(
+        role=Role.CUSTOMER,
+        url_name="customer-home",
+        permission_codename="access_customer_portal",
+        permission_name="Can use the customer self-service portal",
+        summary=_("Your lines, balance, bills, top-ups, services and tickets in one place."),
+        duties=(),
+    ),
+)
+
+ROLE_SPECS: dict[Role, RoleSpec] = {spec.role: spec for spec in ROLES}
+
+# Permissions per role, as "app_label.codename". Each role's own portal section comes first;
+# later issues add model permissions (e.g. "crm.view_customer") to these lists.
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {spec.role: (spec.permission,) for spec in ROLES}

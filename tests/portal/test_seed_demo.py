@@ -1,0 +1,45 @@
+"""seed_demo loads a login per role, prints them, and is idempotent."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
+from portal.roles import Role
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", "--no-progress", stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_seed_demo_creates_a_login_for_every_role_and_prints_them(db):
+    output = seed()
+
+    users = get_user_model().objects.in_bulk(field_name="username")
+    assert set(users) == {login.username for login in DEMO_LOGINS}
+    assert {role for user in users.values() for role in user.roles} == set(Role)
+    assert users["admin"].is_superuser is True
+    assert users["specialist"].check_password(DEMO_PASSWORD)
+    assert f"Demo data ready: {len(DEMO_LOGINS)} rows created." in output
+    assert all(login.username in output for login in DEMO_LOGINS)
+
+
+def test_seed_demo_twice_creates_nothing_new(db):
+    seed()
+    before = get_user_model().objects.count()
+
+    output = seed()
+
+    assert get_user_model().objects.count() == before
+    assert "Demo data ready: 0 rows created." in output
+
+
+def test_seed_demo_refuses_production(db, settings):
+    settings.PRODUCTION = True
+
+    with pytest.raises(CommandError, match="Refusing to load demo data"):
+        call_command("seed_demo", "--no-progress")

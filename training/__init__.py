@@ -1,0 +1,1 @@
+"""Courses, assessments, certificates, staff KPIs and incentives."""
