@@ -9,7 +9,6 @@ the matching ``normalize_*`` function accepts (spaces, full-width characters, a 
 import datetime
 import re
 import unicodedata
-from enum import StrEnum
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -18,19 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidComponent
 
-
-class IdentityErrorCode(StrEnum):
-    """Codes clients may branch on; messages may change, these may not."""
-
-    ID_FORMAT = "id_format"
-    ID_CHECKSUM = "id_checksum"
-    ID_BIRTH_DATE = "id_birth_date"
-    CREDIT_CODE_FORMAT = "credit_code_format"
-    CREDIT_CODE_CHECKSUM = "credit_code_checksum"
-    PASSPORT_FORMAT = "passport_format"
-    MOBILE_INVALID = "mobile_invalid"
-    DOCUMENT_TYPE = "document_type"
-
+from crm.error_codes import IdentityErrorCode
 
 RESIDENT_ID_LENGTH = 18
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)

@@ -56,3 +56,43 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker
+
+
+class NumberSequence(models.Model):
+    """Per-day counters behind the numbers customers are told (interactions, orders, tickets).
+
+    Allocation bumps ``last_value`` with an ``UPDATE ... SET last_value = last_value + 1`` under
+    the row lock, so concurrent allocations never hand out the same number.
+    """
+
+    prefix = models.CharField(_("prefix"), max_length=8)
+    day = models.DateField(_("day"))
+    last_value = models.PositiveBigIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "day"], name="uniq_number_sequence_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.day:%Y%m%d}"
+
+
+class OutboundSms(models.Model):
+    """An SMS handed to the gateway. The default gateway only stores it here (the outbox)."""
+
+    msisdn = models.CharField(_("mobile number"), max_length=11, db_index=True)
+    body = models.TextField(_("text"))
+    # Verification codes and similar secrets are stored masked; the real text went to the phone.
+    sensitive = models.BooleanField(_("contains a secret"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("outbound SMS")
+        verbose_name_plural = _("SMS outbox")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.msisdn} {self.created_at:%Y-%m-%d %H:%M}"

@@ -131,4 +131,46 @@ ROLE_SPECS: dict[Role, RoleSpec] = {spec.role: spec for spec in ROLES}
 
 # Permissions per role, as "app_label.codename". Each role's own portal section comes first;
 # later issues add model permissions (e.g. "crm.view_customer") to these lists.
-ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {spec.role: (spec.permission,) for spec in ROLES}
+_CRM_FRONT_DESK = (
+    "crm.view_customer",
+    "crm.add_customer",
+    "crm.view_billingaccount",
+    "crm.view_subscription",
+    "crm.view_product",
+    "crm.view_serviceorder",
+    "crm.add_serviceorder",
+    "crm.change_serviceorder",
+    "crm.view_interaction",
+    "crm.add_interaction",
+    "crm.change_interaction",
+    "crm.view_identityverification",
+    "crm.add_identityverification",
+)
+_CRM_READ = (
+    "crm.view_customer",
+    "crm.view_billingaccount",
+    "crm.view_subscription",
+    "crm.view_product",
+    "crm.view_serviceorder",
+    "crm.view_interaction",
+    "crm.add_interaction",
+    "crm.change_interaction",
+    "crm.view_identityverification",
+    "crm.add_identityverification",
+)
+_EXTRA_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.SERVICE_SPECIALIST: (*_CRM_FRONT_DESK, "crm.reveal_customer_pii"),
+    Role.SALES_ADVISOR: _CRM_FRONT_DESK,
+    Role.COMPLAINT_COORDINATOR: _CRM_READ,
+    Role.TECH_SUPPORT: _CRM_READ,
+    Role.SUPERVISOR: (
+        *_CRM_READ,
+        "crm.reveal_customer_pii",
+        "crm.view_unverified_customer",
+        "crm.view_piiaccesslog",
+    ),
+    Role.CUSTOMER: (),
+}
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    spec.role: (spec.permission, *_EXTRA_PERMISSIONS[spec.role]) for spec in ROLES
+}

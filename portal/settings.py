@@ -201,6 +201,7 @@ STORAGES = {
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service@telecom-crm.example")
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.OutboxBackend")
 
 # --- REST API ----------------------------------------------------------------------------------
 
@@ -223,6 +224,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
 }
+
+DRF_STANDARDIZED_ERRORS = {"EXCEPTION_HANDLER_CLASS": "portal.errors.ApiExceptionHandler"}
 
 _ERROR_ENUMS = "drf_standardized_errors.openapi_serializers"
 SPECTACULAR_SETTINGS = {
@@ -294,6 +297,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
+# --- Customer identity (crm) -------------------------------------------------------------------
+
+# After this many failed verifications in a row, verification of the customer is locked.
+CRM_VERIFICATION_MAX_FAILURES = env.int("CRM_VERIFICATION_MAX_FAILURES", default=3)
+CRM_VERIFICATION_LOCK_MINUTES = env.int("CRM_VERIFICATION_LOCK_MINUTES", default=30)
+CRM_SMS_CODE_TTL_MINUTES = env.int("CRM_SMS_CODE_TTL_MINUTES", default=5)
+
 # --- Health -------------------------------------------------------------------------------------
 
 HEALTHCHECK_TIMEOUT_SECONDS = env.float("HEALTHCHECK_TIMEOUT_SECONDS", default=2.0)
@@ -325,7 +335,15 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every record passes the PII filter: ID numbers and phone numbers never reach a log.
+    "filters": {"mask_pii": {"()": "crm.masking.PiiMaskingFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_pii"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
