@@ -13,7 +13,7 @@ from tests.portal.factories import UserFactory
 
 def resident_id(n: int, birth: str = "19850615") -> str:
     body = f"310104{birth}{n % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def credit_code(n: int) -> str:
