@@ -779,8 +779,8 @@ def transition_order(
         order.rejection_reason = reason
         update_fields.append("rejection_reason")
     if previous == OrderStatus.PROCESSING and to_status == OrderStatus.CONFIRMATION:
-        _fulfil(order, actor=actor)
         order.fulfilled_at = timezone.now()
+        _fulfil(order, actor=actor)
         update_fields += ["fulfilled_at", "subscription"]
     order.save(update_fields=update_fields)
     ServiceOrderStep.objects.create(
@@ -917,5 +917,5 @@ def _fulfil(order: ServiceOrder, *, actor) -> None:
     elif kind == OrderKind.REOPEN_DATA:
         _require_live(order.subscription)
         DataReopening.objects.create(
-            subscription=order.subscription, reopened_at=timezone.now(), order=order
+            subscription=order.subscription, reopened_at=order.fulfilled_at, order=order
         )

@@ -144,10 +144,11 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path):
+def celery_worker(django_db_serialized_rollback, transactional_db, tmp_path):
     """Start a real worker on the configured broker; tasks sent by the test go to its queue.
 
-    The worker shares the test database (committed data only, hence transactional_db).
+    The worker shares the test database (committed data only, hence transactional_db; with
+    serialized rollback so that data loaded by migrations, such as the catalog, survives).
     """
     from portal.celery import app
     from portal.health import check_broker

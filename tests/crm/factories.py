@@ -70,6 +70,7 @@ class MobileLineFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Subscription
         exclude = ("plan_code",)
+        skip_postgeneration_save = True
 
     customer = factory.SubFactory(CustomerFactory)
     billing_account = factory.LazyAttribute(lambda line: line.customer.billing_accounts.first())

@@ -29,7 +29,7 @@ def test_sync_role_groups_restores_a_removed_permission(db):
 
     sync_role_groups()
 
-    assert group_permissions(Role.SUPERVISOR) == {"portal.access_supervisor_workspace"}
+    assert group_permissions(Role.SUPERVISOR) == set(ROLE_PERMISSIONS[Role.SUPERVISOR])
 
 
 def test_guardian_grants_and_revokes_a_permission_on_one_object(make_user):

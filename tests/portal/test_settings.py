@@ -13,7 +13,14 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7#kq!vz-production-test-key-9f3b1c0e8d2a4f6b7c5e1d3a9b8c7d6e5f4",
     "ALLOWED_HOSTS": "crm.example.cn",
 }
-SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ENV", "SECRET_KEY", "DEBUG")
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "DJANGO_ENV",
+    "SECRET_KEY",
+    "DEBUG",
+    "VAR_DIR",
+)
 
 
 def run_manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
