@@ -35,13 +35,34 @@ def is_own_customer_record(user, customer: Customer) -> bool:
     return user.is_authenticated and customer.user_id == user.pk
 
 
+def account_detail_visible_ids(user, customers) -> set[int]:
+    """Which of ``customers`` the user may see balance, bills and usage of, in one query at most.
+
+    The rule: the customer's own record, the supervisor's permission, or a passing verification
+    in one of the user's open interactions.
+    """
+    customers = list(customers)
+    if not user.is_authenticated:
+        return set()
+    if user.has_perm(UNVERIFIED_PERMISSION):
+        return {customer.pk for customer in customers}
+    visible = {customer.pk for customer in customers if customer.user_id == user.pk}
+    others = [customer.pk for customer in customers if customer.pk not in visible]
+    if others:
+        visible |= set(
+            IdentityVerification.objects.filter(
+                customer__in=others,
+                result=VerificationResult.PASSED,
+                interaction__staff=user,
+                interaction__ended_at__isnull=True,
+            ).values_list("customer_id", flat=True)
+        )
+    return visible
+
+
 def may_view_account_detail(user, customer: Customer) -> bool:
-    """Balance, bills and usage: the customer themself, a verified interaction, or a supervisor."""
-    return (
-        is_own_customer_record(user, customer)
-        or user.has_perm(UNVERIFIED_PERMISSION)
-        or verified_interaction(user, customer) is not None
-    )
+    """Balance, bills and usage of one customer (see ``account_detail_visible_ids``)."""
+    return customer.pk in account_detail_visible_ids(user, [customer])
 
 
 def account_detail_needs_logging(user, customer: Customer) -> bool:

@@ -5,6 +5,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from crm.models import (
     BillingAccount,
     Customer,
+    IdentityVerification,
     Interaction,
     Product,
     ServiceOrder,
@@ -53,6 +54,13 @@ def interactions_for(user) -> QuerySet[Interaction]:
     return Interaction.objects.filter(
         Q(customer__in=customers_for(user)) | Q(staff=user)
     ).select_related("customer", "staff", "service_order")
+
+
+def verifications_for(user) -> QuerySet[IdentityVerification]:
+    """Verifications recorded in interactions the user may see."""
+    return IdentityVerification.objects.filter(
+        interaction__in=interactions_for(user)
+    ).select_related("interaction", "customer", "performed_by")
 
 
 def catalog(*, on_day=None) -> QuerySet[Product]:

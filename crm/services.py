@@ -198,7 +198,9 @@ def create_customer(
                     segment=data.segment,
                     channel=channel,
                     created_by=actor,
-                    service_password=make_password(service_password) if service_password else "",
+                    service_password=(
+                        _hashed_service_password(service_password) if service_password else ""
+                    ),
                 )
             break
         except IntegrityError as exc:
@@ -255,15 +257,29 @@ def clean_customer_changes(customer: Customer, changes: dict[str, Any]) -> dict[
     return {field: getattr(cleaned, field) for field in changes}
 
 
-@transaction.atomic
-def set_service_password(customer: Customer, raw_password: str, *, actor) -> Customer:
-    """Set the six-digit service password used to verify callers (stored hashed only)."""
+def _hashed_service_password(raw_password: str) -> str:
+    """Service passwords are six digits, as read out on the phone; only the hash is kept."""
     if not (len(raw_password) == 6 and raw_password.isdigit()):
         raise ValidationError(
             {"service_password": ValidationError(_("Use exactly six digits."), code="invalid")}
         )
-    customer.service_password = make_password(raw_password)
+    return make_password(raw_password)
+
+
+@transaction.atomic
+def set_service_password(customer: Customer, raw_password: str, *, actor) -> Customer:
+    """Set the six-digit service password used to verify callers (stored hashed only)."""
+    customer.service_password = _hashed_service_password(raw_password)
     customer.save(update_fields=["service_password", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def link_customer_login(customer: Customer, user, *, actor) -> Customer:
+    """Give a customer their self-service portal login (one login per customer record)."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.user = user
+    customer.save(update_fields=["user", "updated_at"])
     return customer
 
 
@@ -799,6 +815,11 @@ def advance_order(order: ServiceOrder, *, actor, reason: str = "") -> ServiceOrd
 
 def reject_order_review(order: ServiceOrder, *, actor, reason: str) -> ServiceOrder:
     """Documents failed review: back to acceptance, with the reason the customer is told."""
+    if order.status != OrderStatus.REVIEW:
+        # From consultation, acceptance is the next step: a "reject" must not advance the order.
+        raise CrmError(
+            CrmErrorCode.INVALID_TRANSITION, _("Only an order under review can be rejected.")
+        )
     return transition_order(order, OrderStatus.ACCEPTANCE, actor=actor, reason=reason)
 
 

@@ -256,6 +256,18 @@ SPECTACULAR_SETTINGS = {
             "ErrorCode429Enum",
             "ErrorCode500Enum",
         )
+    }
+    # Several crm choice sets share a field name ("kind", "status"): name each after its class.
+    | {
+        f"{name}Enum": f"crm.choices.{name}.choices"
+        for name in (
+            "CustomerKind",
+            "ProductKind",
+            "SubscriptionKind",
+            "OrderKind",
+            "SubscriptionStatus",
+            "OrderStatus",
+        )
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -1,5 +1,7 @@
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 from portal.navigation import sections_for
@@ -26,3 +28,21 @@ class CurrentUserSerializer(serializers.ModelSerializer):
     @extend_schema_field(NavSectionSerializer(many=True))
     def get_sections(self, user):
         return NavSectionSerializer(sections_for(user), many=True).data
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+
+class ConflictErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text=_("The refusing rule, a stable code such as invalid_transition.")
+    )
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True, help_text=_("Always null for a 409."))
+
+
+class ConflictErrorResponseSerializer(serializers.Serializer):
+    """409: a business rule refused the request (``portal.errors``); documented per action."""
+
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = ConflictErrorSerializer(many=True)

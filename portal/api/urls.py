@@ -3,9 +3,11 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from crm.api.urls import router as crm_router
 from portal.api import views
 
 router = DefaultRouter()
+router.registry.extend(crm_router.registry)
 
 urlpatterns = [
     path("me/", views.CurrentUserView.as_view(), name="api-me"),

@@ -7,7 +7,12 @@ from stdnum.cn import ric, uscc
 
 from crm.choices import Channel, CustomerKind, DocumentType, Segment, SubscriptionKind
 from crm.models import Product, Subscription, SubscriptionProduct
-from crm.services import clean_customer_data, create_customer, set_service_password
+from crm.services import (
+    clean_customer_data,
+    create_customer,
+    link_customer_login,
+    set_service_password,
+)
 from tests.portal.factories import UserFactory
 
 
@@ -50,8 +55,7 @@ class CustomerFactory(factory.Factory):
         if service_password:
             set_service_password(customer, service_password, actor=actor)
         if user is not None:
-            customer.user = user
-            customer.save(update_fields=["user"])
+            customer = link_customer_login(customer, user, actor=actor)
         return customer
 
     _build = _create

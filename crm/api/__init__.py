@@ -1,0 +1,1 @@
+"""The crm REST API under /api/v1/: customers, accounts, lines, catalog, orders, contacts."""
