@@ -46,6 +46,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("workspace/", include(workspace_patterns)),
+    path("workspace/", include("crm.urls")),
     path(
         "my/",
         views.RoleWorkspaceView.as_view(
