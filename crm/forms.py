@@ -23,7 +23,6 @@ from crm.choices import (
 from crm.models import Customer, Product, Subscription
 from crm.selectors import catalog, customers_for, subscriptions_for
 from crm.services import CHANGEABLE_CUSTOMER_FIELDS, CrmError, is_valid_customer_number
-from crm.validators import normalize_mobile_number
 
 
 def add_service_error(form: forms.Form, exc: Exception, field_map: dict[str, str] | None = None):
@@ -268,16 +267,6 @@ class ServiceOrderForm(forms.Form):
     def clean_new_owner(self) -> Customer | None:
         value = self.cleaned_data["new_owner"]
         return _customer_by_number(self.user, value) if value.strip() else None
-
-    def clean(self):
-        cleaned = super().clean()
-        number = cleaned.get("service_number", "")
-        if cleaned.get("kind") == OrderKind.OPEN_NUMBER and number:
-            try:
-                cleaned["service_number"] = normalize_mobile_number(number)
-            except ValidationError as exc:
-                self.add_error("service_number", exc)
-        return cleaned
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -7,6 +7,8 @@ Holders of ``crm.view_unverified_customer`` (supervisors) may look without one; 
 is written to the access log by the caller.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef
 
 from crm.choices import VerificationResult
@@ -65,12 +67,26 @@ def may_view_account_detail(user, customer: Customer) -> bool:
     return customer.pk in account_detail_visible_ids(user, [customer])
 
 
-def account_detail_needs_logging(user, customer: Customer) -> bool:
-    """A look without verification (a supervisor's) is logged; the customer's own is not."""
-    return (
-        not is_own_customer_record(user, customer)
-        and user.has_perm(UNVERIFIED_PERMISSION)
-        and verified_interaction(user, customer) is None
+@dataclass(frozen=True)
+class AccountDetailAccess:
+    """The gate for one customer page: may the user see account detail, through which verified
+    interaction (if any), and must this look be logged (a supervisor's look without one)."""
+
+    visible: bool
+    verified_interaction: Interaction | None
+    must_log: bool
+
+
+def account_detail_access(user, customer: Customer) -> AccountDetailAccess:
+    """One query at most: the verified-interaction lookup."""
+    if is_own_customer_record(user, customer):
+        return AccountDetailAccess(visible=True, verified_interaction=None, must_log=False)
+    verified = verified_interaction(user, customer)
+    overriding = user.has_perm(UNVERIFIED_PERMISSION)
+    return AccountDetailAccess(
+        visible=verified is not None or overriding,
+        verified_interaction=verified,
+        must_log=verified is None and overriding,
     )
 
 

@@ -9,6 +9,7 @@ from crm.models import (
     Interaction,
     Product,
     ServiceOrder,
+    ServiceOrderStep,
     Subscription,
     SubscriptionProduct,
 )
@@ -54,6 +55,22 @@ def interactions_for(user) -> QuerySet[Interaction]:
     return Interaction.objects.filter(
         Q(customer__in=customers_for(user)) | Q(staff=user)
     ).select_related("customer", "staff", "service_order")
+
+
+def open_interaction_with(user, customer: Customer) -> Interaction | None:
+    """The user's own open contact with this customer, the latest if several."""
+    return (
+        interactions_for(user)
+        .filter(staff=user, customer=customer, ended_at__isnull=True)
+        .order_by("-started_at")
+        .first()
+    )
+
+
+def order_detail(user, pk: int) -> ServiceOrder:
+    """One order the user may see, with its step history and who made each step."""
+    steps = ServiceOrderStep.objects.select_related("actor").order_by("created_at", "pk")
+    return orders_for(user).prefetch_related(Prefetch("steps", queryset=steps)).get(pk=pk)
 
 
 def verifications_for(user) -> QuerySet[IdentityVerification]:

@@ -640,7 +640,10 @@ def create_service_order(
 
     if kind == OrderKind.OPEN_NUMBER:
         _require_product(product, (ProductKind.MOBILE_PLAN,), today)
-        service_number = normalize_mobile_number(service_number) if service_number else ""
+        try:
+            service_number = normalize_mobile_number(service_number) if service_number else ""
+        except ValidationError as exc:
+            raise ValidationError({"service_number": exc.error_list}) from exc
         if not service_number:
             raise ValidationError(
                 {"service_number": ValidationError(_("Choose the number."), code="required")}

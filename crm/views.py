@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -56,16 +55,20 @@ from crm.models import (
     MobilePlanTerms,
     Product,
     ServiceOrder,
-    ServiceOrderStep,
     Subscription,
     SubscriptionProduct,
 )
 from crm.permissions import (
-    account_detail_needs_logging,
-    may_view_account_detail,
-    verified_interaction,
+    account_detail_access,
 )
-from crm.selectors import catalog, customer_overview, find_customers, interactions_for, orders_for
+from crm.selectors import (
+    catalog,
+    customer_overview,
+    find_customers,
+    open_interaction_with,
+    order_detail,
+    orders_for,
+)
 from crm.services import (
     CrmError,
     advance_order,
@@ -104,16 +107,6 @@ class StaffPageMixin(LoginRequiredMixin, PermissionRequiredMixin):
         user = self.request.user
         in_section = any(user.has_perm(ROLE_SPECS[role].permission) for role in self.portal_roles)
         return in_section and super().has_permission()
-
-
-def open_interaction_with(user, customer: Customer) -> Interaction | None:
-    """The user's own open contact with this customer, the latest if several."""
-    return (
-        interactions_for(user)
-        .filter(staff=user, customer=customer, ended_at__isnull=True)
-        .order_by("-started_at")
-        .first()
-    )
 
 
 # --- Customers ------------------------------------------------------------------------------
@@ -204,9 +197,10 @@ class CustomerPageMixin(StaffPageMixin):
     def render_page(self, customer: Customer, *, revealed=None, **forms) -> HttpResponse:
         user = self.request.user
         interaction = self.current_interaction(customer)
-        verified = verified_interaction(user, customer) is not None
-        show_account_detail = may_view_account_detail(user, customer)
-        if show_account_detail and account_detail_needs_logging(user, customer):
+        access = account_detail_access(user, customer)
+        verified = access.verified_interaction is not None
+        show_account_detail = access.visible
+        if access.must_log:
             record_pii_access(
                 customer,
                 PiiField.ACCOUNT_DETAIL,
@@ -587,13 +581,8 @@ class OrderPageMixin(StaffPageMixin):
     permission_required = ("crm.view_serviceorder",)
 
     def get_order(self) -> ServiceOrder:
-        steps = ServiceOrderStep.objects.select_related("actor").order_by("created_at", "pk")
         try:
-            return (
-                orders_for(self.request.user)
-                .prefetch_related(Prefetch("steps", queryset=steps))
-                .get(pk=self.kwargs["pk"])
-            )
+            return order_detail(self.request.user, self.kwargs["pk"])
         except ServiceOrder.DoesNotExist as exc:
             raise Http404 from exc
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from crm.choices import InteractionOutcome, PiiField, VerificationMethod, VerificationResult
 from crm.error_codes import CrmErrorCode
 from crm.models import Customer, PiiAccessLog
-from crm.permissions import account_detail_needs_logging, may_reveal_pii, may_view_account_detail
+from crm.permissions import account_detail_access, may_reveal_pii, may_view_account_detail
 from crm.services import (
     CrmError,
     end_interaction,
@@ -195,7 +195,7 @@ def test_supervisor_sees_detail_without_verification_and_that_look_is_logged(cus
     supervisor = personas[Role.SUPERVISOR]
 
     assert may_view_account_detail(supervisor, customer) is True
-    assert account_detail_needs_logging(supervisor, customer) is True
+    assert account_detail_access(supervisor, customer).must_log is True
 
 
 def test_a_customer_sees_their_own_detail_without_logging(customer, make_user):
@@ -204,7 +204,7 @@ def test_a_customer_sees_their_own_detail_without_logging(customer, make_user):
     customer.refresh_from_db()
 
     assert may_view_account_detail(login, customer) is True
-    assert account_detail_needs_logging(login, customer) is False
+    assert account_detail_access(login, customer).must_log is False
 
 
 def test_reveal_needs_verification_a_reason_and_writes_the_access_log(call, customer, specialist):
