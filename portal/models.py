@@ -36,6 +36,12 @@ class User(AbstractUser):
     def has_role(self, role: Role) -> bool:
         return role in self.roles
 
+    def get_full_name(self) -> str:
+        # Chinese names are written family name first, without a space: 刘洋, not "洋 刘".
+        if any("\u4e00" <= char <= "\u9fff" for char in self.first_name + self.last_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
 
 class WorkerHeartbeat(models.Model):
     """Last time each Celery worker ran the beat-scheduled heartbeat.
