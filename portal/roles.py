@@ -158,13 +158,34 @@ _CRM_READ = (
     "crm.view_identityverification",
     "crm.add_identityverification",
 )
+_BILLING_READ = (
+    "billing.view_prepaidbalance",
+    "billing.view_ledgerentry",
+    "billing.view_topup",
+    "billing.view_usagerecord",
+    "billing.view_bill",
+    "billing.view_billline",
+)
 _EXTRA_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.SERVICE_SPECIALIST: (*_CRM_FRONT_DESK, "crm.reveal_customer_pii"),
-    Role.SALES_ADVISOR: _CRM_FRONT_DESK,
-    Role.COMPLAINT_COORDINATOR: _CRM_READ,
-    Role.TECH_SUPPORT: _CRM_READ,
+    Role.SERVICE_SPECIALIST: (
+        *_CRM_FRONT_DESK,
+        "crm.reveal_customer_pii",
+        *_BILLING_READ,
+        "billing.add_topup",
+    ),
+    Role.SALES_ADVISOR: (
+        *_CRM_FRONT_DESK,
+        "billing.view_prepaidbalance",
+        "billing.view_topup",
+        "billing.add_topup",
+    ),
+    Role.COMPLAINT_COORDINATOR: (*_CRM_READ, *_BILLING_READ),
+    Role.TECH_SUPPORT: (*_CRM_READ, "billing.view_usagerecord"),
     Role.SUPERVISOR: (
         *_CRM_READ,
+        *_BILLING_READ,
+        "billing.view_cdrimport",
+        "billing.add_cdrimport",
         "crm.reveal_customer_pii",
         "crm.view_unverified_customer",
         "crm.view_piiaccesslog",

@@ -7,6 +7,7 @@ Bad values fail loudly at start-up rather than half-working.
 """
 
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -30,6 +31,17 @@ def _required(name: str) -> str:
     value = env.str(name, default="").strip()
     if not value:
         raise ImproperlyConfigured(f"{name} must be set when DJANGO_ENV=production.")
+    return value
+
+
+def _yuan(name: str, default: str) -> Decimal:
+    raw = env.str(name, default=default)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be an amount in yuan, not {raw!r}.") from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ImproperlyConfigured(f"{name} must be an amount in yuan, not {raw!r}.")
     return value
 
 
@@ -315,6 +327,11 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 CRM_VERIFICATION_MAX_FAILURES = env.int("CRM_VERIFICATION_MAX_FAILURES", default=3)
 CRM_VERIFICATION_LOCK_MINUTES = env.int("CRM_VERIFICATION_LOCK_MINUTES", default=30)
 CRM_SMS_CODE_TTL_MINUTES = env.int("CRM_SMS_CODE_TTL_MINUTES", default=5)
+
+# --- Billing ------------------------------------------------------------------------------------
+
+BILLING_TOP_UP_MIN = _yuan("BILLING_TOP_UP_MIN", default="1.00")
+BILLING_TOP_UP_MAX = _yuan("BILLING_TOP_UP_MAX", default="5000.00")
 
 # --- Health -------------------------------------------------------------------------------------
 

@@ -1,0 +1,9 @@
+"""Stable error codes of the billing app."""
+
+from enum import StrEnum
+
+
+class BillingErrorCode(StrEnum):
+    INVALID_AMOUNT = "invalid_amount"
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"

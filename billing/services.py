@@ -1,0 +1,210 @@
+"""Writes of the billing app: the ledger and top-ups (rating and bill runs live beside them).
+
+Every balance change is ``post_ledger_entry``: it locks the account's ``PrepaidBalance`` row,
+adds the entry and moves the stored balance by the same amount in one transaction, so no
+concurrent writer can lose an update and the balance always equals the sum of its entries.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from billing.choices import CREDIT_KINDS, LedgerEntryKind, TopUpChannel
+from billing.error_codes import BillingErrorCode
+from billing.models import LedgerEntry, PrepaidBalance, TopUp
+from billing.money import ZERO, AmountError, parse_yuan
+from crm.models import BillingAccount
+from portal.errors import DomainError
+
+
+class BillingError(DomainError):
+    """A billing rule refused the operation (codes: ``BillingErrorCode``)."""
+
+
+def _locked_balance(account: BillingAccount) -> PrepaidBalance:
+    # get_or_create settles a first posting racing another one (primary key on the account);
+    # the lock is then taken on the one row every writer of this account must pass.
+    PrepaidBalance.objects.get_or_create(account=account)
+    return PrepaidBalance.objects.select_for_update().get(account=account)
+
+
+@transaction.atomic
+def post_ledger_entry(
+    account: BillingAccount,
+    *,
+    kind: str,
+    amount: Decimal,
+    actor=None,
+    description: str = "",
+    **trace,
+) -> LedgerEntry:
+    """Add one entry and move the balance by its amount, under the balance row's lock.
+
+    ``amount`` is signed: credits (top-ups, refunds) positive, debits negative. ``trace`` names
+    what caused the entry (``subscription``, ``period``, ``cdr_import``).
+    """
+    if not isinstance(amount, Decimal):
+        raise TypeError("ledger amounts are Decimal")
+    if amount == 0:
+        raise ValueError("a ledger entry moves money")
+    if (kind in CREDIT_KINDS) != (amount > 0) and kind != LedgerEntryKind.ADJUSTMENT:
+        raise ValueError(
+            f"{kind} entries must be {'credits' if kind in CREDIT_KINDS else 'debits'}"
+        )
+    balance = _locked_balance(account)
+    PrepaidBalance.objects.filter(pk=balance.pk).update(balance=F("balance") + amount)
+    balance.refresh_from_db(fields=["balance"])
+    return LedgerEntry.objects.create(
+        account=account,
+        kind=kind,
+        amount=amount,
+        balance_after=balance.balance,
+        actor=actor,
+        description=description,
+        **trace,
+    )
+
+
+def balance_of(account: BillingAccount) -> Decimal:
+    return (
+        PrepaidBalance.objects.filter(account=account).values_list("balance", flat=True).first()
+        or ZERO
+    )
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    account_id: int
+    stored: Decimal
+    entries: Decimal
+
+
+def audit_ledger(accounts=None) -> list[LedgerMismatch]:
+    """Accounts whose stored balance differs from the sum of their entries (expected: none)."""
+    balances = PrepaidBalance.objects.all()
+    if accounts is not None:
+        balances = balances.filter(account__in=accounts)
+    sums = dict(
+        LedgerEntry.objects.filter(account__in=balances.values("account"))
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .values_list("account", "total")
+    )
+    return [
+        LedgerMismatch(account_id, stored, sums.get(account_id, ZERO))
+        for account_id, stored in balances.values_list("account", "balance")
+        if stored != sums.get(account_id, ZERO)
+    ]
+
+
+# --- Top-ups --------------------------------------------------------------------------------
+
+
+AMOUNT_ERRORS = {
+    AmountError.NOT_A_NUMBER: gettext_lazy("Enter an amount in yuan, such as 50 or 49.90."),
+    AmountError.FLOAT: gettext_lazy("Send amounts as decimal strings, not floating-point numbers."),
+    AmountError.TOO_PRECISE: gettext_lazy("An amount has at most two decimals (fen)."),
+}
+
+
+def clean_top_up_amount(value) -> Decimal:
+    """Parse and bound a top-up amount; a bad one is a ``ValidationError`` on ``amount``."""
+    try:
+        amount = parse_yuan(value)
+    except AmountError as exc:
+        raise ValidationError(
+            {
+                "amount": ValidationError(
+                    AMOUNT_ERRORS[exc.reason], code=BillingErrorCode.INVALID_AMOUNT
+                )
+            }
+        ) from exc
+    low, high = settings.BILLING_TOP_UP_MIN, settings.BILLING_TOP_UP_MAX
+    if not low <= amount <= high:
+        raise ValidationError(
+            {
+                "amount": ValidationError(
+                    _("A top-up is between %(low)s and %(high)s yuan.")
+                    % {"low": low, "high": high},
+                    code=BillingErrorCode.AMOUNT_OUT_OF_RANGE,
+                )
+            }
+        )
+    return amount
+
+
+def _fingerprint(account: BillingAccount, amount: Decimal, channel: str, reference: str) -> str:
+    canonical = json.dumps(
+        {"account": account.pk, "amount": str(amount), "channel": channel, "reference": reference},
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TopUpResult:
+    top_up: TopUp
+    replayed: bool
+
+
+@transaction.atomic
+def top_up(
+    account: BillingAccount,
+    *,
+    amount,
+    channel: str,
+    actor,
+    idempotency_key: str | None = None,
+    reference: str = "",
+) -> TopUpResult:
+    """Credit a payment to the account once.
+
+    With an ``idempotency_key``, a retry of the same request (same actor, key and body) returns
+    the first top-up with ``replayed=True`` and credits nothing; the same key with another body
+    is refused (``idempotency_key_reused``). Two simultaneous requests with one key are settled
+    by the unique constraint: one credits, the other replays it.
+    """
+    amount = clean_top_up_amount(amount)
+    if channel not in TopUpChannel.values:
+        raise ValidationError(
+            {"channel": ValidationError(_("Unknown top-up channel."), code="invalid")}
+        )
+    reference = (reference or "").strip()
+    key = (idempotency_key or "").strip() or None
+    fingerprint = _fingerprint(account, amount, channel, reference)
+    try:
+        with transaction.atomic():
+            record = TopUp.objects.create(
+                account=account,
+                amount=amount,
+                channel=channel,
+                reference=reference,
+                idempotency_key=key,
+                request_fingerprint=fingerprint,
+                actor=actor,
+            )
+    except IntegrityError:
+        first = TopUp.objects.select_related("ledger_entry").get(actor=actor, idempotency_key=key)
+        if first.request_fingerprint != fingerprint:
+            raise BillingError(
+                BillingErrorCode.IDEMPOTENCY_KEY_REUSED,
+                _("This Idempotency-Key was used for a different top-up."),
+            ) from None
+        return TopUpResult(first, replayed=True)
+    record.ledger_entry = post_ledger_entry(
+        account,
+        kind=LedgerEntryKind.TOP_UP,
+        amount=amount,
+        actor=actor,
+        description=_("Top-up via %(channel)s") % {"channel": TopUpChannel(channel).label},
+    )
+    record.save(update_fields=["ledger_entry"])
+    return TopUpResult(record, replayed=False)
