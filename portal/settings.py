@@ -279,6 +279,17 @@ SPECTACULAR_SETTINGS = {
             "OrderKind",
             "SubscriptionStatus",
             "OrderStatus",
+            "Channel",
+        )
+    }
+    | {
+        f"{name}Enum": f"billing.choices.{name}.choices"
+        for name in (
+            "TopUpChannel",
+            "LedgerEntryKind",
+            "UsageEventType",
+            "UsageStatus",
+            "BillLineKind",
         )
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],

@@ -3,11 +3,13 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from billing.api.urls import router as billing_router
 from crm.api.urls import router as crm_router
 from portal.api import views
 
 router = DefaultRouter()
 router.registry.extend(crm_router.registry)
+router.registry.extend(billing_router.registry)
 
 urlpatterns = [
     path("me/", views.CurrentUserView.as_view(), name="api-me"),

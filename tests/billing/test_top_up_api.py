@@ -1,0 +1,195 @@
+"""POST /api/v1/top-ups/: idempotent, validated, scoped."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from billing.models import LedgerEntry
+from billing.services import balance_of
+from crm.choices import VerificationMethod
+from crm.services import record_verification, start_interaction
+from portal.roles import Role
+from tests.crm.factories import CustomerFactory
+
+URL = reverse("billing-top-up-list")
+
+
+@pytest.fixture
+def customer_login(make_user):
+    return make_user(Role.CUSTOMER, username="self-service")
+
+
+@pytest.fixture
+def customer(customer_login):
+    return CustomerFactory(user=customer_login, service_password="135790")
+
+
+@pytest.fixture
+def account(customer):
+    return customer.billing_accounts.get()
+
+
+def post(client, body, key=None, **headers):
+    if key:
+        headers["Idempotency-Key"] = key
+    return client.post(URL, body, format="json", headers={"accept-language": "en", **headers})
+
+
+def test_a_customer_tops_up_their_account_and_sees_the_new_balance(
+    api_client, customer_login, account
+):
+    api_client.force_authenticate(customer_login)
+
+    response = post(
+        api_client, {"account": account.account_number, "amount": "50.00", "channel": "online"}
+    )
+
+    body = response.json()
+    assert response.status_code == 201
+    assert (body["account"], body["amount"], body["channel"], body["balance_after"]) == (
+        account.account_number,
+        "50.00",
+        "online",
+        "50.00",
+    )
+
+
+def test_a_retry_with_the_same_key_replays_the_first_answer(api_client, customer_login, account):
+    api_client.force_authenticate(customer_login)
+    body = {"account": account.account_number, "amount": "30", "channel": "bank_card"}
+
+    first = post(api_client, body, key="pay-001")
+    retry = post(api_client, body, key="pay-001")
+
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    assert balance_of(account) == Decimal("30.00")
+
+
+def test_the_same_key_with_a_different_body_is_a_conflict(api_client, customer_login, account):
+    api_client.force_authenticate(customer_login)
+    post(api_client, {"account": account.account_number, "amount": "30", "channel": "online"}, "k")
+
+    response = post(
+        api_client, {"account": account.account_number, "amount": "31", "channel": "online"}, "k"
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [
+            {
+                "code": "idempotency_key_reused",
+                "detail": "This Idempotency-Key was used for a different top-up.",
+                "attr": None,
+            }
+        ],
+    }
+    assert balance_of(account) == Decimal("30.00")
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [
+        ("0", "amount_out_of_range"),
+        ("-5", "amount_out_of_range"),
+        ("12.345", "invalid_amount"),
+        ("abc", "invalid_amount"),
+        (1e-7, "invalid_amount"),
+    ],
+)
+def test_bad_amounts_are_400_on_the_amount_field(api_client, customer_login, account, amount, code):
+    api_client.force_authenticate(customer_login)
+
+    response = post(
+        api_client, {"account": account.account_number, "amount": amount, "channel": "online"}
+    )
+
+    errors = response.json()["errors"]
+    assert response.status_code == 400
+    assert [(error["attr"], error["code"]) for error in errors] == [("amount", code)]
+    assert LedgerEntry.objects.count() == 0
+
+
+def test_missing_and_unknown_fields_are_400_with_field_messages(
+    api_client, customer_login, account
+):
+    api_client.force_authenticate(customer_login)
+
+    response = post(api_client, {"account": account.account_number, "channel": "carrier-pigeon"})
+
+    assert response.status_code == 400
+    assert sorted((e["attr"], e["code"]) for e in response.json()["errors"]) == [
+        ("amount", "required"),
+        ("channel", "invalid_choice"),
+    ]
+
+
+def test_a_customer_cannot_top_up_someone_elses_account(api_client, customer_login, account):
+    stranger = CustomerFactory().billing_accounts.get()
+    api_client.force_authenticate(customer_login)
+
+    response = post(
+        api_client, {"account": stranger.account_number, "amount": "10", "channel": "online"}
+    )
+
+    assert response.status_code == 404
+    assert balance_of(stranger) == Decimal("0.00")
+
+
+def test_hall_staff_top_up_any_account_but_see_its_balance_only_after_verification(
+    api_client, personas, customer, account
+):
+    specialist = personas[Role.SERVICE_SPECIALIST]
+    api_client.force_authenticate(specialist)
+    body = {"account": account.account_number, "amount": "20", "channel": "business_hall"}
+
+    unverified = post(api_client, body)
+    call = start_interaction(channel="hotline", actor=specialist, reason="充值", customer=customer)
+    record_verification(
+        call,
+        customer,
+        method=VerificationMethod.SERVICE_PASSWORD,
+        actor=specialist,
+        service_password="135790",
+    )
+    verified = post(api_client, body)
+
+    assert (unverified.status_code, unverified.json()["balance_after"]) == (201, None)
+    assert (verified.status_code, verified.json()["balance_after"]) == (201, "40.00")
+
+
+@pytest.mark.parametrize("role", [Role.TECH_SUPPORT, Role.COMPLAINT_COORDINATOR, "outsider"])
+def test_roles_without_the_top_up_permission_are_refused(api_client, personas, account, role):
+    api_client.force_authenticate(personas[role])
+
+    response = post(
+        api_client, {"account": account.account_number, "amount": "10", "channel": "online"}
+    )
+
+    assert response.status_code == 403
+
+
+def test_the_list_shows_only_the_customers_own_top_ups_in_constant_queries(
+    api_client, customer_login, account, django_assert_num_queries
+):
+    api_client.force_authenticate(customer_login)
+    for index in range(3):
+        post(
+            api_client,
+            {"account": account.account_number, "amount": "10", "channel": "online"},
+            key=f"list-{index}",
+        )
+    post(
+        api_client.__class__(),
+        {"account": CustomerFactory().billing_accounts.get().account_number},
+    )
+
+    # 1 count, 2 the page with accounts, customers and ledger entries (the role check was
+    # answered by the earlier requests of this forced-authenticated user object).
+    with django_assert_num_queries(2):
+        response = api_client.get(URL)
+
+    assert response.json()["count"] == 3
