@@ -30,4 +30,10 @@ DEFAULT_PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         description=_("Proves that beat and a worker run; /healthz reports its age."),
         every_seconds=60,
     ),
+    PeriodicTaskSpec(
+        name="billing: monthly bill run",
+        task="billing.tasks.run_bill_run_task",
+        description=_("Closes the previous month on the 1st: monthly fees and one bill per line."),
+        crontab="0 2 1 * *",
+    ),
 )

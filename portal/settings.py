@@ -341,6 +341,7 @@ CRM_SMS_CODE_TTL_MINUTES = env.int("CRM_SMS_CODE_TTL_MINUTES", default=5)
 
 # --- Billing ------------------------------------------------------------------------------------
 
+BILLING_OPERATOR_NAME = env.str("BILLING_OPERATOR_NAME", default="中国电信")
 BILLING_TOP_UP_MIN = _yuan("BILLING_TOP_UP_MIN", default="1.00")
 BILLING_TOP_UP_MAX = _yuan("BILLING_TOP_UP_MAX", default="5000.00")
 
@@ -387,6 +388,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
     },
 }

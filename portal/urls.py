@@ -47,6 +47,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("workspace/", include(workspace_patterns)),
     path("workspace/", include("crm.urls")),
+    path("", include("billing.urls")),
     path(
         "my/",
         views.RoleWorkspaceView.as_view(

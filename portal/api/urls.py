@@ -1,6 +1,6 @@
 """/api/v1/: each app's router is included here as it arrives."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from billing.api.urls import router as billing_router
@@ -14,5 +14,6 @@ router.registry.extend(billing_router.registry)
 urlpatterns = [
     path("me/", views.CurrentUserView.as_view(), name="api-me"),
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("", include("billing.api.bill_urls")),
     *router.urls,
 ]

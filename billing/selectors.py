@@ -1,0 +1,145 @@
+"""Reads of the billing app, scoped to the user and tuned for their pages and endpoints.
+
+Two gates stand before a customer's balance, bills and usage:
+
+1. the scope (``billing_customers_for``): a customer reaches only their own record; staff
+   reach the customers crm lets them open, and only with the billing view permissions;
+2. the crm verification gate (``crm.permissions.account_detail_access``) for that customer:
+   a staff member sees account detail only after the caller passed verification in their open
+   interaction; a supervisor (``crm.view_unverified_customer``) may look without, and the caller
+   logs that look with ``crm.services.record_pii_access(..., PiiField.ACCOUNT_DETAIL, ...)``.
+
+Out of scope is a 404 like a missing record; in scope but not past the gate is a 403 telling
+the staff member to verify the caller first (``AccountDetailAccess.visible``).
+"""
+
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from billing.bill_run import EVENTS_FOR_LINE
+from billing.models import Bill, BillLine, LedgerEntry, UsageRecord
+from crm.models import BillingAccount, Customer, Subscription
+from crm.permissions import AccountDetailAccess, account_detail_access
+from crm.selectors import customers_for
+from portal.roles import ROLE_SPECS, Role
+
+# What staff need on top of the verification gate, per kind of record.
+BALANCE_PERMISSIONS = ("billing.view_prepaidbalance", "billing.view_ledgerentry")
+BILL_PERMISSIONS = ("billing.view_bill", "billing.view_billline")
+USAGE_PERMISSIONS = ("billing.view_usagerecord",)
+# The billing pages show all three: balance, bills and the itemised list.
+BILLING_VIEW_PERMISSIONS = BALANCE_PERMISSIONS + BILL_PERMISSIONS + USAGE_PERMISSIONS
+
+
+def billing_customers_for(user, permissions=BILLING_VIEW_PERMISSIONS) -> QuerySet[Customer]:
+    """Customers whose billing the user may look up (before the verification gate)."""
+    if not user.is_authenticated:
+        return Customer.objects.none()
+    if user.has_perms(permissions):
+        return customers_for(user)
+    if is_portal_customer(user):
+        return Customer.objects.filter(user=user)
+    return Customer.objects.none()
+
+
+def is_portal_customer(user) -> bool:
+    """Holds the customer portal (from the cached permissions: no query once they are loaded)."""
+    return user.is_authenticated and user.has_perm(ROLE_SPECS[Role.CUSTOMER].permission)
+
+
+def account_detail_gate(user, customer: Customer) -> AccountDetailAccess:
+    """The crm verification gate for one customer (one query at most)."""
+    return account_detail_access(user, customer)
+
+
+def own_customer(user) -> Customer | None:
+    """The customer record a portal login belongs to (one query)."""
+    if not is_portal_customer(user):
+        return None
+    return Customer.objects.filter(user=user).first()
+
+
+def accounts_with_balances(customer: Customer) -> list[BillingAccount]:
+    """The customer's billing accounts, each with ``prepaid_balance`` (or none yet)."""
+    return list(
+        BillingAccount.objects.filter(customer=customer)
+        .select_related("prepaid_balance")
+        .order_by("account_number")
+    )
+
+
+def latest_ledger_entries(accounts, *, per_account: int = 5) -> dict[int, list[LedgerEntry]]:
+    """The newest ``per_account`` entries of each account, in one query (a window function)."""
+    account_ids = [account.pk for account in accounts]
+    if not account_ids:
+        return {}
+    rows = (
+        LedgerEntry.objects.filter(account_id__in=account_ids)
+        .annotate(
+            newest=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("pk").desc())
+        )
+        .filter(newest__lte=per_account)
+        .order_by("account_id", "-pk")
+    )
+    latest: dict[int, list[LedgerEntry]] = {account_id: [] for account_id in account_ids}
+    for row in rows:
+        latest[row.account_id].append(row)
+    return latest
+
+
+def recent_ledger_entries(customer: Customer, *, limit: int = 20) -> list[LedgerEntry]:
+    """The customer's newest entries over all their accounts."""
+    return list(
+        LedgerEntry.objects.filter(account__customer=customer)
+        .select_related("account")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def bills_for(user, permissions=BILL_PERMISSIONS) -> QuerySet[Bill]:
+    """Bills of the customers in the user's billing scope, with the line and its customer."""
+    return Bill.objects.filter(
+        subscription__customer__in=billing_customers_for(user, permissions)
+    ).select_related("subscription__customer", "subscription__billing_account")
+
+
+def bills_of(customer: Customer) -> QuerySet[Bill]:
+    """One customer's bills, newest month first (the bills list pages)."""
+    return (
+        Bill.objects.filter(subscription__customer=customer)
+        .select_related("subscription")
+        .order_by("-period", "subscription__msisdn", "pk")
+    )
+
+
+def bill_with_lines(bills: QuerySet[Bill], pk: int) -> Bill:
+    """One bill of ``bills`` with its lines (one query for the lines)."""
+    return bills.prefetch_related(Prefetch("lines", queryset=BillLine.objects.order_by("pk"))).get(
+        pk=pk
+    )
+
+
+def usage_for(user, permissions=USAGE_PERMISSIONS) -> QuerySet[UsageRecord]:
+    """Usage records of the lines in the user's billing scope."""
+    return UsageRecord.objects.filter(
+        subscription__customer__in=billing_customers_for(user, permissions)
+    )
+
+
+def bill_records(bill: Bill, *, kind: str | None = None) -> QuerySet[UsageRecord]:
+    """The itemised list of a bill: the line's records of the month (rated and rejected), in
+    time order; with ``kind``, only those of that bill line's event types."""
+    records = UsageRecord.objects.filter(
+        subscription_id=bill.subscription_id, billing_month=bill.period
+    ).order_by("started_at", "record_id")
+    if kind is not None:
+        records = records.filter(event_type__in=EVENTS_FOR_LINE.get(kind, ()))
+    return records
+
+
+def lines_by_msisdn(user, msisdn: str, permissions=BILL_PERMISSIONS) -> QuerySet[Subscription]:
+    """Lines with this full number in the user's billing scope: a re-issued number may have
+    had earlier owners, each with their own lines."""
+    return Subscription.objects.filter(
+        Q(msisdn=msisdn), customer__in=billing_customers_for(user, permissions)
+    ).select_related("customer")
