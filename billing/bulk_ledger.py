@@ -24,8 +24,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from billing.choices import CREDIT_KINDS, LedgerEntryKind
 from billing.models import LedgerEntry, PrepaidBalance
+from billing.services import check_ledger_entry
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,7 @@ class PendingEntry:
 def _check(entry: PendingEntry) -> None:
     # The same refusals as post_ledger_entry: a bulk path must not accept what the one-by-one
     # path refuses.
-    if not isinstance(entry.amount, Decimal):
-        raise TypeError("ledger amounts are Decimal")
-    if entry.amount == 0:
-        raise ValueError("a ledger entry moves money")
-    is_credit_kind = entry.kind in CREDIT_KINDS
-    if is_credit_kind != (entry.amount > 0) and entry.kind != LedgerEntryKind.ADJUSTMENT:
-        raise ValueError(
-            f"{entry.kind} entries must be {'credits' if is_credit_kind else 'debits'}"
-        )
+    check_ledger_entry(entry.kind, entry.amount)
 
 
 def _set_balances(new_balances: dict[int, Decimal]) -> None:

@@ -36,6 +36,18 @@ def _locked_balance(account: BillingAccount) -> PrepaidBalance:
     return PrepaidBalance.objects.select_for_update().get(account=account)
 
 
+def check_ledger_entry(kind: str, amount: Decimal) -> None:
+    """Refuse what no ledger entry may be: a float, zero, or a credit/debit of the wrong sign."""
+    if not isinstance(amount, Decimal):
+        raise TypeError("ledger amounts are Decimal")
+    if amount == 0:
+        raise ValueError("a ledger entry moves money")
+    if (kind in CREDIT_KINDS) != (amount > 0) and kind != LedgerEntryKind.ADJUSTMENT:
+        raise ValueError(
+            f"{kind} entries must be {'credits' if kind in CREDIT_KINDS else 'debits'}"
+        )
+
+
 @transaction.atomic
 def post_ledger_entry(
     account: BillingAccount,
@@ -51,14 +63,7 @@ def post_ledger_entry(
     ``amount`` is signed: credits (top-ups, refunds) positive, debits negative. ``trace`` names
     what caused the entry (``subscription``, ``period``, ``cdr_import``).
     """
-    if not isinstance(amount, Decimal):
-        raise TypeError("ledger amounts are Decimal")
-    if amount == 0:
-        raise ValueError("a ledger entry moves money")
-    if (kind in CREDIT_KINDS) != (amount > 0) and kind != LedgerEntryKind.ADJUSTMENT:
-        raise ValueError(
-            f"{kind} entries must be {'credits' if kind in CREDIT_KINDS else 'debits'}"
-        )
+    check_ledger_entry(kind, amount)
     balance = _locked_balance(account)
     PrepaidBalance.objects.filter(pk=balance.pk).update(balance=F("balance") + amount)
     balance.refresh_from_db(fields=["balance"])
