@@ -1,11 +1,13 @@
 """seed_demo loads a login per role, prints them, and is idempotent."""
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from billing.services import audit_ledger, balance_of
 from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
 from portal.roles import Role
 
@@ -24,8 +26,12 @@ def test_seed_demo_creates_a_login_for_every_role_and_prints_them(db):
     assert {role for user in users.values() for role in user.roles} == set(Role)
     assert users["admin"].is_superuser is True
     assert users["specialist"].check_password(DEMO_PASSWORD)
-    # 10 logins + the crm demo (crm.demo): 49 customers, accounts, lines, orders and contacts.
-    assert "Demo data ready: 59 rows created." in output
+    # 10 logins + the crm demo (crm.demo): 49 customers, accounts, lines, orders and contacts
+    # + the billing demo: 3 top-ups for each of the 11 demo customers.
+    assert "Demo data ready: 92 rows created." in output
+    account = users["customer1"].customer.billing_accounts.get()
+    assert balance_of(account) == Decimal("180.00")
+    assert audit_ledger() == []
     assert all(login.username in output for login in DEMO_LOGINS)
 
 
