@@ -17,7 +17,7 @@ from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from billing.bill_run import EVENTS_FOR_LINE
-from billing.models import Bill, BillLine, LedgerEntry, UsageRecord
+from billing.models import Bill, BillLine, CdrImport, LedgerEntry, UsageRecord
 from crm.models import BillingAccount, Customer, Subscription
 from crm.permissions import AccountDetailAccess, account_detail_access
 from crm.selectors import customers_for
@@ -143,3 +143,11 @@ def lines_by_msisdn(user, msisdn: str, permissions=BILL_PERMISSIONS) -> QuerySet
     return Subscription.objects.filter(
         Q(msisdn=msisdn), customer__in=billing_customers_for(user, permissions)
     ).select_related("customer")
+
+
+def cdr_imports_for(user):
+    """The CDR imports ``user`` may see: all of them with ``billing.view_cdrimport``, else none."""
+    imports = CdrImport.objects.select_related("created_by").order_by("-started_at", "-pk")
+    if not user.has_perm("billing.view_cdrimport"):
+        return imports.none()
+    return imports

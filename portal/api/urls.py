@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from billing.api.cdr_urls import router as cdr_router
 from billing.api.urls import router as billing_router
 from crm.api.urls import router as crm_router
 from portal.api import views
@@ -10,6 +11,7 @@ from portal.api import views
 router = DefaultRouter()
 router.registry.extend(crm_router.registry)
 router.registry.extend(billing_router.registry)
+router.registry.extend(cdr_router.registry)
 
 urlpatterns = [
     path("me/", views.CurrentUserView.as_view(), name="api-me"),
