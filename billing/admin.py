@@ -11,6 +11,7 @@ from billing.models import (
     Bill,
     BillLine,
     CdrImport,
+    CdrImportBadRow,
     LedgerEntry,
     PrepaidBalance,
     TopUp,
@@ -53,8 +54,14 @@ class TopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ("request_fingerprint",)
 
 
+class CdrImportBadRowInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CdrImportBadRow
+    extra = 0
+
+
 @admin.register(CdrImport)
 class CdrImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    inlines = [CdrImportBadRowInline]
     list_display = (
         "file_name",
         "started_at",

@@ -43,7 +43,6 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -52,7 +51,7 @@ from django.utils.translation import gettext_lazy
 from psycopg.copy import QueuedLibpqWriter
 
 from billing.choices import VOICE_EVENTS, UsageEventType
-from billing.models import CdrImport
+from billing.models import CdrImport, CdrImportBadRow
 from billing.rating import BILLING_TIME_ZONE, EPOCH, RatingRun, yuan
 from crm.choices import SubscriptionKind
 from crm.models import Subscription
@@ -589,27 +588,12 @@ def row_error_message(code: str, detail: str) -> str:
     return str(ROW_ERROR_MESSAGES[CdrRowError(code)]) % {"detail": detail}
 
 
-def report_path(cdr_import: CdrImport) -> Path:
-    """Where the import's full bad-row report is kept (CSV: line, reason)."""
-    return Path(settings.VAR_DIR) / "cdr-imports" / f"{cdr_import.pk}-bad-rows.csv"
-
-
-def bad_rows_of(cdr_import: CdrImport, limit: int = BAD_ROWS_KEPT) -> list[BadRow]:
-    """The first ``limit`` bad rows of an import, by line, from its stored report."""
-    if not cdr_import.bad_rows:
-        return []
-    rows = []
-    try:
-        with report_path(cdr_import).open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            next(reader, None)
-            for line, reason in reader:
-                if len(rows) == limit:
-                    break
-                rows.append(BadRow(int(line), reason))
-    except FileNotFoundError:
-        return []
-    return rows
+def bad_rows_of(cdr_import: CdrImport, limit: int | None = BAD_ROWS_KEPT) -> list[BadRow]:
+    """The first ``limit`` bad rows of an import (all with ``None``), by line."""
+    rows = cdr_import.bad_row_reports.order_by("line").values_list("line", "reason")
+    if limit is not None:
+        rows = rows[:limit]
+    return [BadRow(line, reason) for line, reason in rows]
 
 
 def import_cdrs(
@@ -781,21 +765,18 @@ def _rate(staging: _Staging, cdr_import: CdrImport, progress: ImportProgress) ->
 
 
 def _write_report(staging: _Staging, cdr_import: CdrImport) -> tuple[list[BadRow], int]:
-    """Write all bad rows, by line, to the import's report; return the first ones and the count."""
+    """Store all bad rows with the import; return the first ones and the count."""
     kept: list[BadRow] = []
+    batch: list[CdrImportBadRow] = []
     count = 0
-    path = report_path(cdr_import)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # With a byte-order mark, so that Excel shows the Chinese messages correctly.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "reason"])
-        for line, code, detail in staging.bad_rows():
-            reason = row_error_message(code, detail)
-            writer.writerow([line, reason])
-            if count < BAD_ROWS_KEPT:
-                kept.append(BadRow(line, reason))
-            count += 1
-    if not count:
-        path.unlink()
+    for line, code, detail in staging.bad_rows():
+        reason = row_error_message(code, detail)[:300]
+        if count < BAD_ROWS_KEPT:
+            kept.append(BadRow(line, reason))
+        batch.append(CdrImportBadRow(cdr_import=cdr_import, line=line, reason=reason))
+        count += 1
+        if len(batch) == 5_000:
+            CdrImportBadRow.objects.bulk_create(batch)
+            batch = []
+    CdrImportBadRow.objects.bulk_create(batch)
     return kept, count

@@ -70,6 +70,31 @@ class CdrImport(models.Model):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
+class CdrImportBadRow(models.Model):
+    """A row of a CDR file that could not be imported: where it was and why.
+
+    Stored with the import, in its transaction, so that any web or worker host can show it.
+    """
+
+    cdr_import = models.ForeignKey(
+        CdrImport,
+        verbose_name=_("CDR import"),
+        on_delete=models.CASCADE,
+        related_name="bad_row_reports",
+    )
+    line = models.PositiveIntegerField(_("line"), help_text=_("The header is line 1."))
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        verbose_name = _("bad CDR row")
+        verbose_name_plural = _("bad CDR rows")
+        ordering = ["cdr_import", "line"]
+        indexes = [models.Index(fields=["cdr_import", "line"], name="billing_cdr_bad_row_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.cdr_import_id}:{self.line}"
+
+
 class LedgerEntry(models.Model):
     """One change of a prepaid balance. Append-only: a mistake is corrected by another entry."""
 

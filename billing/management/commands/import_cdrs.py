@@ -1,12 +1,12 @@
 """Import call detail records from a CSV file, rate them and debit the prepaid balances."""
 
-import shutil
+import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from billing.cdr_import import CDR_COLUMNS, CdrFileError, import_cdrs, open_cdr_file, report_path
+from billing.cdr_import import CDR_COLUMNS, CdrFileError, bad_rows_of, import_cdrs, open_cdr_file
 
 # Some rows were bad (and reported); the good rows were imported.
 EXIT_BAD_ROWS = 2
@@ -88,9 +88,12 @@ class Command(BaseCommand):
 
     def _write_report(self, path: Path, cdr_import) -> None:
         try:
-            if cdr_import.bad_rows:
-                shutil.copyfile(report_path(cdr_import), path)
-            else:
-                path.write_text("line,reason\r\n", encoding="utf-8-sig")
+            # With a byte-order mark, so that Excel shows the Chinese reasons correctly.
+            with path.open("w", encoding="utf-8-sig", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["line", "reason"])
+                writer.writerows(
+                    (row.line, row.reason) for row in bad_rows_of(cdr_import, limit=None)
+                )
         except OSError as exc:
             raise CommandError(f"{path}: cannot write the report ({exc.strerror})") from None
