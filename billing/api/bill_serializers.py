@@ -71,6 +71,13 @@ class BalanceQuerySerializer(serializers.Serializer):
 
 
 class BillLineSerializer(serializers.ModelSerializer):
+    # Numbers of a bill are decimal strings, like its amounts: clients never parse floats.
+    quantity = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=0,
+        read_only=True,
+        help_text=_("Minutes, messages, KB, or fee items, as a decimal string."),
+    )
     records_url = serializers.SerializerMethodField(
         help_text=_("The itemised records behind this line.")
     )
