@@ -345,6 +345,11 @@ BILLING_OPERATOR_NAME = env.str("BILLING_OPERATOR_NAME", default="中国电信")
 BILLING_TOP_UP_MIN = _yuan("BILLING_TOP_UP_MIN", default="1.00")
 BILLING_TOP_UP_MAX = _yuan("BILLING_TOP_UP_MAX", default="5000.00")
 
+# --- Tickets ------------------------------------------------------------------------------------
+
+# A resolved or closed ticket may be reopened within this many days.
+COMPLAINTS_REOPEN_DAYS = env.int("COMPLAINTS_REOPEN_DAYS", default=7)
+
 # --- Health -------------------------------------------------------------------------------------
 
 HEALTHCHECK_TIMEOUT_SECONDS = env.float("HEALTHCHECK_TIMEOUT_SECONDS", default=2.0)

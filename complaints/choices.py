@@ -1,0 +1,103 @@
+"""Choices of the complaints app and the allowed moves of a ticket."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketKind(models.TextChoices):
+    INQUIRY = "inquiry", _("Inquiry")
+    FAULT = "fault", _("Fault report")
+    COMPLAINT = "complaint", _("Complaint")
+    BILLING_DISPUTE = "billing_dispute", _("Billing dispute")
+
+
+class TicketCategory(models.TextChoices):
+    MOBILE_SIGNAL = "mobile_signal", _("Mobile signal")
+    MOBILE_DATA = "mobile_data", _("Mobile data")
+    BROADBAND = "broadband", _("Broadband")
+    FIXED_LINE = "fixed_line", _("Fixed line")
+    BILLING = "billing", _("Charges and bills")
+    SERVICE_QUALITY = "service_quality", _("Service quality")
+    PRODUCTS = "products", _("Plans and services")
+    OTHER = "other", _("Other")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Queue(models.TextChoices):
+    """Who works a ticket: the escalation chain of the role handbook."""
+
+    FIRST_CONTACT = "first_contact", _("Service specialists")
+    TECH_SUPPORT = "tech_support", _("Tech-support engineers")
+    COMPLAINTS = "complaints", _("Complaint coordinators")
+    SUPERVISOR = "supervisor", _("Supervisors")
+
+
+# Where a new ticket goes: faults to tech support, complaints and disputes to the coordinators,
+# questions stay with the service specialists who took the contact.
+QUEUE_FOR_KIND = {
+    TicketKind.INQUIRY: Queue.FIRST_CONTACT,
+    TicketKind.FAULT: Queue.TECH_SUPPORT,
+    TicketKind.COMPLAINT: Queue.COMPLAINTS,
+    TicketKind.BILLING_DISPUTE: Queue.COMPLAINTS,
+}
+# One step up the chain; the supervisor is the top.
+NEXT_QUEUE = {
+    Queue.FIRST_CONTACT: Queue.COMPLAINTS,
+    Queue.TECH_SUPPORT: Queue.SUPERVISOR,
+    Queue.COMPLAINTS: Queue.SUPERVISOR,
+    Queue.SUPERVISOR: Queue.SUPERVISOR,
+}
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The one table of allowed moves. Reopening (resolved/closed -> assigned) is further limited to
+# the reopen window by the service.
+TICKET_TRANSITIONS: dict[str, frozenset[str]] = {
+    TicketStatus.NEW: frozenset({TicketStatus.ASSIGNED, TicketStatus.CANCELLED}),
+    TicketStatus.ASSIGNED: frozenset({TicketStatus.IN_PROGRESS, TicketStatus.CANCELLED}),
+    TicketStatus.IN_PROGRESS: frozenset(
+        {TicketStatus.WAITING_CUSTOMER, TicketStatus.RESOLVED, TicketStatus.CANCELLED}
+    ),
+    TicketStatus.WAITING_CUSTOMER: frozenset(
+        {TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, TicketStatus.CANCELLED}
+    ),
+    TicketStatus.RESOLVED: frozenset({TicketStatus.CLOSED, TicketStatus.ASSIGNED}),
+    TicketStatus.CLOSED: frozenset({TicketStatus.ASSIGNED}),
+    TicketStatus.CANCELLED: frozenset(),
+}
+REOPENABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
+OPEN_STATUSES = frozenset(
+    {
+        TicketStatus.NEW,
+        TicketStatus.ASSIGNED,
+        TicketStatus.IN_PROGRESS,
+        TicketStatus.WAITING_CUSTOMER,
+    }
+)
+
+
+class NoteVisibility(models.TextChoices):
+    INTERNAL = "internal", _("Internal (staff only)")
+    CUSTOMER = "customer", _("Visible to the customer")
+
+
+class TicketEventKind(models.TextChoices):
+    STATUS = "status", _("Status change")
+    ASSIGNMENT = "assignment", _("Assignment")
+    ESCALATION = "escalation", _("Escalation")
+    PRIORITY = "priority", _("Priority change")
