@@ -7,3 +7,4 @@ class BillingErrorCode(StrEnum):
     INVALID_AMOUNT = "invalid_amount"
     AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    ADJUSTMENT_OVER_LIMIT = "adjustment_over_limit"

@@ -146,6 +146,56 @@ def clean_top_up_amount(value) -> Decimal:
     return amount
 
 
+def adjustment_limit(user) -> Decimal:
+    """The largest credit this user may grant on their own authority (zero for most roles)."""
+    limits = settings.BILLING_ADJUSTMENT_LIMITS
+    return max((limits.get(role.value, ZERO) for role in user.roles), default=ZERO)
+
+
+@transaction.atomic
+def grant_adjustment(
+    account: BillingAccount, *, amount, approver, reason: str, field: str = "adjustment_amount"
+) -> LedgerEntry:
+    """Credit an account after a justified dispute: an ``ADJUSTMENT`` ledger entry whose actor
+    is the approver and whose description is the reason, within the approver's role limit."""
+    try:
+        amount = parse_yuan(amount)
+    except AmountError as exc:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    AMOUNT_ERRORS[exc.reason], code=BillingErrorCode.INVALID_AMOUNT
+                )
+            }
+        ) from exc
+    if amount <= 0:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("An adjustment credits the account: give a positive amount."),
+                    code=BillingErrorCode.INVALID_AMOUNT,
+                )
+            }
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ValidationError(_("Give a reason."), code="required")})
+    limit = adjustment_limit(approver)
+    if amount > limit:
+        raise BillingError(
+            BillingErrorCode.ADJUSTMENT_OVER_LIMIT,
+            _("You may grant at most %(limit)s yuan; ask a supervisor to approve %(amount)s.")
+            % {"limit": limit, "amount": amount},
+            field=field,
+        )
+    return post_ledger_entry(
+        account,
+        kind=LedgerEntryKind.ADJUSTMENT,
+        amount=amount,
+        actor=approver,
+        description=reason.strip()[:300],
+    )
+
+
 def _fingerprint(account: BillingAccount, amount: Decimal, channel: str, reference: str) -> str:
     canonical = json.dumps(
         {"account": account.pk, "amount": str(amount), "channel": channel, "reference": reference},

@@ -101,3 +101,36 @@ class TicketEventKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment")
     ESCALATION = "escalation", _("Escalation")
     PRIORITY = "priority", _("Priority change")
+    ADJUSTMENT = "adjustment", _("Billing adjustment")
+    SURVEY = "survey", _("Satisfaction survey")
+
+
+class SurveyStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENT = "sent", _("Sent")
+    ANSWERED = "answered", _("Answered")
+    CALLBACK = "callback", _("Handed to a callback")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CallbackStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class CallbackOutcome(models.TextChoices):
+    SATISFIED = "satisfied", _("Reached: satisfied")
+    NOT_RESOLVED = "not_resolved", _("Reached: problem not resolved")
+    DISSATISFIED = "dissatisfied", _("Reached: dissatisfied")
+    NOT_REACHED = "not_reached", _("Not reached")
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")

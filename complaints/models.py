@@ -1,16 +1,26 @@
 """Trouble tickets (inquiries, faults, complaints, billing disputes), their history and notes,
 and the SLA policies their deadlines come from."""
 
+import uuid
+
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from complaints.choices import (
+    OPEN_STATUSES,
+    CallbackOutcome,
+    CallbackStatus,
     NoteVisibility,
+    NotificationChannel,
+    NotificationStatus,
     Priority,
     Queue,
+    SurveyStatus,
     TicketCategory,
     TicketEventKind,
     TicketKind,
@@ -110,6 +120,19 @@ class Ticket(models.Model):
         _("SLA paused in all (s)"), default=0, editable=False
     )
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # The deadlines the SLA sweep has already escalated: a breach escalates once, and a new
+    # deadline (priority change, pause) can breach again.
+    response_breach_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_breach_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
+    adjustment_entry = models.OneToOneField(
+        "billing.LedgerEntry",
+        verbose_name=_("billing adjustment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="ticket",
+    )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -124,10 +147,32 @@ class Ticket(models.Model):
                 fields=["queue", "status", "resolution_due_at"], name="complaints_queue_idx"
             ),
             models.Index(fields=["customer", "created_at"], name="complaints_customer_idx"),
+            models.Index(fields=["status", "resolution_due_at"], name="complaints_sweep_idx"),
         ]
+        permissions = [("work_ticket", "Can work a ticket (per object: assignee and queue)")]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_breached(self, now=None) -> bool:
+        """Past its resolution deadline while still open (a paused clock does not breach)."""
+        if not self.is_open or self.resolution_due_at is None or self.paused_at is not None:
+            return False
+        return self.resolution_due_at < (now or timezone.now())
+
+
+class TicketUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian per-ticket permissions with a real foreign key (fast joins, cascades)."""
+
+    content_object = models.ForeignKey(Ticket, on_delete=models.CASCADE)
+
+
+class TicketGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Ticket, on_delete=models.CASCADE)
 
 
 class TicketEvent(models.Model):
@@ -188,3 +233,214 @@ class TicketNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance: "TicketAttachment", filename: str) -> str:
+    # A random name: the customer's file name is kept in a field, never trusted as a path.
+    return f"tickets/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class TicketAttachment(models.Model):
+    """A photo, screenshot or document added to a ticket (size and type checked on upload)."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["ticket", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Notification(models.Model):
+    """An outbox row: one message to a customer or a staff member, delivered by a worker.
+
+    Written in the same transaction as what it reports, delivered later by a task that claims
+    the row under a lock, so a message is neither lost with a broker outage nor sent twice.
+    """
+
+    channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
+    address = models.CharField(_("address"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    customer = models.ForeignKey(
+        "crm.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    sms = models.OneToOneField(
+        "portal.OutboundSms",
+        verbose_name=_("SMS"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="complaints_notify_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.subject}"
+
+
+class Survey(models.Model):
+    """The satisfaction survey after a resolution: scheduled with it, sent once when due.
+
+    The row is the transactional outbox: it is written in the resolving transaction and a beat
+    sweep hands due rows to a worker, so a broker outage delays a survey but never loses it.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="surveys"
+    )
+    token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SurveyStatus.choices,
+        default=SurveyStatus.SCHEDULED,
+    )
+    send_after = models.DateTimeField(_("send after"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        _("score"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    resolved = models.BooleanField(_("problem resolved"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "send_after"], name="complaints_survey_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
+                name="survey_score_1_to_5",
+            ),
+            # One survey in flight per ticket: a reopened and re-resolved ticket gets a new one
+            # only after the previous one finished.
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(status__in=["scheduled", "sent"]),
+                name="uniq_survey_in_flight",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.get_status_display()}"
+
+    @property
+    def is_low(self) -> bool:
+        """A score of 2 or less, or "not resolved": the ticket goes back to a coordinator."""
+        return (self.score is not None and self.score <= 2) or self.resolved is False
+
+
+class Callback(models.Model):
+    """A return call (回访) for a survey left unanswered, in a service specialist's queue."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="callbacks"
+    )
+    survey = models.OneToOneField(
+        Survey,
+        verbose_name=_("survey"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="callback",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="callbacks",
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=CallbackStatus.choices, default=CallbackStatus.OPEN
+    )
+    due_at = models.DateTimeField(_("due at"))
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=CallbackOutcome.choices, blank=True
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    note = models.TextField(_("note"), blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("completed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        ordering = ["status", "due_at", "pk"]
+        indexes = [models.Index(fields=["status", "due_at"], name="complaints_callback_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.get_status_display()}"

@@ -1,31 +1,49 @@
-"""Writes of the complaints app: opening tickets, moving them, assigning, notes, priorities.
+"""Writes of the complaints app: opening tickets, moving, assigning, escalating, resolving.
 
 Every move goes through ``transition_ticket``: the table in ``choices.py`` says what is allowed,
-the row is locked, the SLA clock is paused or resumed, and a ``TicketEvent`` records who, when
-and why, all in one transaction.
+the row is locked, the SLA clock is paused or resumed, a ``TicketEvent`` records who, when and
+why, the customer is notified (an outbox row) and a resolution schedules its satisfaction
+survey, all in one transaction. Assignment and escalation move the guardian permissions with
+the ticket (``permissions.sync_ticket_permissions``).
 """
 
 import datetime
 
+import filetype
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.choices import (
+    NEXT_QUEUE,
+    OPEN_STATUSES,
     QUEUE_FOR_KIND,
     REOPENABLE,
     TICKET_TRANSITIONS,
     NoteVisibility,
     Priority,
+    Queue,
+    SurveyStatus,
     TicketCategory,
     TicketEventKind,
     TicketKind,
     TicketStatus,
 )
 from complaints.error_codes import TicketErrorCode
-from complaints.models import SlaPolicy, Ticket, TicketEvent, TicketNote
+from complaints.models import (
+    SlaPolicy,
+    Survey,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+    TicketNote,
+)
+from complaints.notifications import notify_customer, notify_staff, status_message
+from complaints.permissions import QUEUE_ROLE, sync_ticket_permissions
 from crm.choices import Channel
 from portal.errors import DomainError
 from portal.numbering import next_number
@@ -118,6 +136,7 @@ def open_ticket(
         resolution_due_at=resolution_due,
     )
     _event(ticket, TicketEventKind.STATUS, "", TicketStatus.NEW, actor=actor)
+    sync_ticket_permissions(ticket)
     return ticket
 
 
@@ -163,6 +182,16 @@ def transition_ticket(ticket: Ticket, to_status: str, *, actor, reason: str = ""
         ticket.closed_at = now
     previous = ticket.status
     ticket.status = to_status
+    if to_status == TicketStatus.RESOLVED:
+        # The transactional outbox: the survey exists if and only if the resolution committed.
+        Survey.objects.create(
+            ticket=ticket,
+            send_after=now + datetime.timedelta(hours=settings.COMPLAINTS_SURVEY_DELAY_HOURS),
+        )
+    if reopening or to_status == TicketStatus.CANCELLED:
+        Survey.objects.filter(ticket=ticket, status=SurveyStatus.SCHEDULED).update(
+            status=SurveyStatus.CANCELLED
+        )
     ticket.save(
         update_fields=[
             "status",
@@ -177,6 +206,8 @@ def transition_ticket(ticket: Ticket, to_status: str, *, actor, reason: str = ""
         ]
     )
     _event(ticket, TicketEventKind.STATUS, previous, to_status, actor=actor, reason=reason)
+    subject, body = status_message(ticket)
+    notify_customer(ticket, subject=subject, body=body)
     return ticket
 
 
@@ -196,11 +227,38 @@ def _resume_sla(ticket: Ticket, now: datetime.datetime) -> None:
 
 @transaction.atomic
 def assign_ticket(ticket: Ticket, assignee, *, actor, reason: str = "") -> Ticket:
-    """Give the ticket to a staff member; a new ticket becomes assigned."""
+    """Give the ticket to a staff member of its queue; a new ticket becomes assigned."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not may_own(assignee, ticket.queue):
+        raise ValidationError(
+            {
+                "assignee": ValidationError(
+                    _("%(user)s does not work the %(queue)s queue.")
+                    % {"user": assignee.get_username(), "queue": Queue(ticket.queue).label},
+                    code=TicketErrorCode.NOT_IN_QUEUE,
+                )
+            }
+        )
+    if ticket.status not in OPEN_STATUSES:
+        raise TicketError(
+            TicketErrorCode.TICKET_FINISHED, _("A finished ticket cannot be reassigned.")
+        )
     previous = ticket.assignee
     ticket.assignee = assignee
     ticket.save(update_fields=["assignee", "updated_at"])
+    sync_ticket_permissions(ticket)
+    if assignee != actor:
+        notify_staff(
+            assignee,
+            ticket,
+            subject=_("Ticket %(number)s is yours") % {"number": ticket.number},
+            body=_("%(actor)s gave you ticket %(number)s: %(subject)s")
+            % {
+                "actor": actor.get_username() if actor else _("The system"),
+                "number": ticket.number,
+                "subject": ticket.subject,
+            },
+        )
     _event(
         ticket,
         TicketEventKind.ASSIGNMENT,
@@ -238,6 +296,225 @@ def add_note(ticket: Ticket, *, author, body: str, visibility: str) -> TicketNot
         raise ValidationError({"visibility": ValidationError(_("Unknown visibility."), "invalid")})
     if not (body or "").strip():
         raise ValidationError({"body": ValidationError(_("Write the note."), code="required")})
-    return TicketNote.objects.create(
+    note = TicketNote.objects.create(
         ticket=ticket, author=author, body=body.strip(), visibility=visibility
+    )
+    if visibility == NoteVisibility.CUSTOMER and author != getattr(ticket.customer, "user", None):
+        notify_customer(
+            ticket,
+            subject=_("A reply on your ticket %(number)s") % {"number": ticket.number},
+            body=_("Ticket %(number)s: %(body)s") % {"number": ticket.number, "body": note.body},
+        )
+    return note
+
+
+def may_own(user, queue: str) -> bool:
+    """Can this user be the assignee of a ticket in ``queue``? (its role, or a supervisor)"""
+    from portal.roles import Role
+
+    return user.is_active and (QUEUE_ROLE[queue] in user.roles or Role.SUPERVISOR in user.roles)
+
+
+def pick_assignee(queue: str, *, exclude_ids=()):
+    """The active member of the queue's role with the fewest open tickets (None if nobody)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=QUEUE_ROLE[queue].value)
+        .exclude(pk__in=exclude_ids)
+        .annotate(
+            load=Count("assigned_tickets", filter=Q(assigned_tickets__status__in=OPEN_STATUSES))
+        )
+        .order_by("load", "pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def escalate_ticket(ticket: Ticket, *, actor, reason: str) -> Ticket:
+    """Hand the ticket one step up the chain by hand, with a reason; the new owner is told."""
+    if not (reason or "").strip():
+        raise TicketError(TicketErrorCode.REASON_REQUIRED, _("Give a reason."), field="reason")
+    ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+    if ticket.status not in OPEN_STATUSES:
+        raise TicketError(TicketErrorCode.TICKET_FINISHED, _("Only open tickets can be escalated."))
+    if ticket.queue == Queue.SUPERVISOR:
+        raise TicketError(
+            TicketErrorCode.TOP_OF_CHAIN, _("Supervisors are the top of the escalation chain.")
+        )
+    return _escalate(ticket, actor=actor, reason=reason.strip())
+
+
+def _escalate(ticket: Ticket, *, actor, reason: str) -> Ticket:
+    """Move a locked ticket to the next queue and its least-loaded member."""
+    previous_queue = ticket.queue
+    ticket.queue = NEXT_QUEUE[Queue(previous_queue)]
+    ticket.escalation_level += 1
+    ticket.assignee = pick_assignee(ticket.queue)
+    if ticket.status == TicketStatus.NEW and ticket.assignee is not None:
+        # The new owner has it now: a ticket with an owner is at least assigned.
+        ticket.status = TicketStatus.ASSIGNED
+    ticket.save(update_fields=["queue", "escalation_level", "assignee", "status", "updated_at"])
+    _event(
+        ticket, TicketEventKind.ESCALATION, previous_queue, ticket.queue, actor=actor, reason=reason
+    )
+    sync_ticket_permissions(ticket)
+    if ticket.assignee is not None:
+        notify_staff(
+            ticket.assignee,
+            ticket,
+            subject=_("Escalated to you: ticket %(number)s") % {"number": ticket.number},
+            body=_("Ticket %(number)s (%(subject)s) was escalated to you: %(reason)s")
+            % {"number": ticket.number, "subject": ticket.subject, "reason": reason},
+        )
+    return ticket
+
+
+@transaction.atomic
+def reopen_ticket(ticket: Ticket, *, actor, reason: str, to_queue: str | None = None) -> Ticket:
+    """Reopen a resolved or closed ticket, optionally handing it to another queue's member."""
+    ticket = transition_ticket(ticket, TicketStatus.ASSIGNED, actor=actor, reason=reason)
+    if to_queue and to_queue != ticket.queue:
+        previous_queue = ticket.queue
+        ticket.queue = to_queue
+        ticket.assignee = pick_assignee(to_queue)
+        ticket.save(update_fields=["queue", "assignee", "updated_at"])
+        _event(
+            ticket, TicketEventKind.ESCALATION, previous_queue, to_queue, actor=actor, reason=reason
+        )
+        sync_ticket_permissions(ticket)
+        if ticket.assignee is not None:
+            notify_staff(
+                ticket.assignee,
+                ticket,
+                subject=_("Reopened to you: ticket %(number)s") % {"number": ticket.number},
+                body=_("Ticket %(number)s (%(subject)s) was reopened: %(reason)s")
+                % {"number": ticket.number, "subject": ticket.subject, "reason": reason},
+            )
+    return ticket
+
+
+@transaction.atomic
+def resolve_ticket(
+    ticket: Ticket,
+    *,
+    actor,
+    resolution: str,
+    adjustment_amount=None,
+    adjustment_reason: str = "",
+) -> Ticket:
+    """Resolve with a summary the customer sees; a billing dispute may grant a credit.
+
+    The credit goes through ``billing.services.grant_adjustment`` (role limit, approver and
+    reason on the ledger entry) and the ticket keeps the entry. The survey is scheduled by the
+    move to resolved, in this same transaction.
+    """
+    from billing.services import grant_adjustment
+
+    if not (resolution or "").strip():
+        raise ValidationError(
+            {"resolution": ValidationError(_("Tell the customer how it was resolved."), "required")}
+        )
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    if adjustment_amount is not None:
+        if ticket.kind != TicketKind.BILLING_DISPUTE:
+            raise ValidationError(
+                {
+                    "adjustment_amount": ValidationError(
+                        _("Only billing disputes grant adjustments."),
+                        code=TicketErrorCode.NOT_A_DISPUTE,
+                    )
+                }
+            )
+        if ticket.adjustment_entry_id is not None:
+            raise TicketError(
+                TicketErrorCode.ALREADY_ADJUSTED,
+                _("This dispute already granted an adjustment."),
+                field="adjustment_amount",
+            )
+        account = _dispute_account(ticket)
+        entry = grant_adjustment(
+            account,
+            amount=adjustment_amount,
+            approver=actor,
+            reason=(adjustment_reason or "").strip()
+            or _("Billing dispute %(number)s") % {"number": ticket.number},
+        )
+        ticket.adjustment_entry = entry
+        ticket.save(update_fields=["adjustment_entry", "updated_at"])
+        _event(
+            ticket,
+            TicketEventKind.ADJUSTMENT,
+            "",
+            f"{entry.amount}",
+            actor=actor,
+            reason=entry.description,
+        )
+    add_note(ticket, author=actor, body=resolution, visibility=NoteVisibility.CUSTOMER)
+    return transition_ticket(ticket, TicketStatus.RESOLVED, actor=actor)
+
+
+def _dispute_account(ticket: Ticket):
+    """The billing account a dispute is about: its line's account, else the customer's only one."""
+    if ticket.subscription_id:
+        return ticket.subscription.billing_account
+    accounts = list(ticket.customer.billing_accounts.all()[:2])
+    if len(accounts) != 1:
+        raise ValidationError(
+            {
+                "adjustment_amount": ValidationError(
+                    _("Link the dispute to a line so the credit reaches the right account."),
+                    code=TicketErrorCode.NO_ACCOUNT,
+                )
+            }
+        )
+    return accounts[0]
+
+
+@transaction.atomic
+def add_attachment(ticket: Ticket, upload, *, actor) -> TicketAttachment:
+    """Keep an uploaded photo or document with the ticket, after checking size and real type.
+
+    The type is read from the file's first bytes (``filetype``), not from its name or the
+    browser's claim, so a renamed executable is refused.
+    """
+    max_bytes = settings.COMPLAINTS_ATTACHMENT_MAX_BYTES
+    if upload.size > max_bytes:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("A file may be at most %(mb).0f MB.") % {"mb": max_bytes / 2**20},
+                    code=TicketErrorCode.ATTACHMENT_TOO_LARGE,
+                )
+            }
+        )
+    head = upload.read(2048)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in settings.COMPLAINTS_ATTACHMENT_TYPES:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("Attach a photo (JPEG, PNG, GIF, WebP) or a PDF."),
+                    code=TicketErrorCode.ATTACHMENT_TYPE,
+                )
+            }
+        )
+    if ticket.attachments.count() >= settings.COMPLAINTS_ATTACHMENTS_PER_TICKET:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("A ticket holds at most %(count)d files.")
+                    % {"count": settings.COMPLAINTS_ATTACHMENTS_PER_TICKET},
+                    code=TicketErrorCode.TOO_MANY_ATTACHMENTS,
+                )
+            }
+        )
+    name = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:200]
+    return TicketAttachment.objects.create(
+        ticket=ticket,
+        file=upload,
+        original_name=name,
+        content_type=kind.mime,
+        size=upload.size,
+        uploaded_by=actor,
     )

@@ -166,21 +166,38 @@ _BILLING_READ = (
     "billing.view_bill",
     "billing.view_billline",
 )
+# Every staff role reads tickets and opens them for a customer; changing one takes the
+# per-ticket "work_ticket" permission (assignee and queue role, complaints.permissions).
+_TICKETS = (
+    "complaints.view_ticket",
+    "complaints.add_ticket",
+    "complaints.view_ticketnote",
+    "complaints.view_survey",
+)
 _EXTRA_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SERVICE_SPECIALIST: (
         *_CRM_FRONT_DESK,
         "crm.reveal_customer_pii",
         *_BILLING_READ,
         "billing.add_topup",
+        *_TICKETS,
+        "complaints.view_callback",
+        "complaints.change_callback",
     ),
     Role.SALES_ADVISOR: (
         *_CRM_FRONT_DESK,
         "billing.view_prepaidbalance",
         "billing.view_topup",
         "billing.add_topup",
+        *_TICKETS,
     ),
-    Role.COMPLAINT_COORDINATOR: (*_CRM_READ, *_BILLING_READ),
-    Role.TECH_SUPPORT: (*_CRM_READ, "billing.view_usagerecord"),
+    Role.COMPLAINT_COORDINATOR: (
+        *_CRM_READ,
+        *_BILLING_READ,
+        *_TICKETS,
+        "complaints.view_callback",
+    ),
+    Role.TECH_SUPPORT: (*_CRM_READ, "billing.view_usagerecord", *_TICKETS),
     Role.SUPERVISOR: (
         *_CRM_READ,
         *_BILLING_READ,
@@ -189,6 +206,11 @@ _EXTRA_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "crm.reveal_customer_pii",
         "crm.view_unverified_customer",
         "crm.view_piiaccesslog",
+        *_TICKETS,
+        "complaints.work_ticket",
+        "complaints.view_callback",
+        "complaints.change_callback",
+        "complaints.view_notification",
     ),
     Role.CUSTOMER: (),
 }

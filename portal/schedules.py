@@ -36,4 +36,28 @@ DEFAULT_PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         description=_("Closes the previous month on the 1st: monthly fees and one bill per line."),
         crontab="0 2 1 * *",
     ),
+    PeriodicTaskSpec(
+        name="complaints: SLA escalation sweep",
+        task="complaints.tasks.escalate_breached_tickets_task",
+        description=_("Escalates tickets past a response or resolution deadline, once per breach."),
+        every_seconds=60,
+    ),
+    PeriodicTaskSpec(
+        name="complaints: send due surveys",
+        task="complaints.tasks.dispatch_due_surveys",
+        description=_("Sends the satisfaction surveys whose delay after resolution has passed."),
+        every_seconds=60,
+    ),
+    PeriodicTaskSpec(
+        name="complaints: callbacks for unanswered surveys",
+        task="complaints.tasks.create_due_callbacks_task",
+        description=_("Puts a callback in a specialist's queue for surveys left unanswered."),
+        every_seconds=600,
+    ),
+    PeriodicTaskSpec(
+        name="complaints: deliver notifications",
+        task="complaints.tasks.deliver_pending_notifications",
+        description=_("Sends queued e-mails and SMS about tickets to customers and staff."),
+        every_seconds=30,
+    ),
 )

@@ -291,6 +291,23 @@ SPECTACULAR_SETTINGS = {
             "UsageStatus",
             "BillLineKind",
         )
+    }
+    | {
+        f"{name}Enum": f"complaints.choices.{name}.choices"
+        for name in (
+            "TicketKind",
+            "TicketCategory",
+            "Priority",
+            "Queue",
+            "TicketStatus",
+            "NoteVisibility",
+            "TicketEventKind",
+            "SurveyStatus",
+            "CallbackStatus",
+            "CallbackOutcome",
+            "NotificationChannel",
+            "NotificationStatus",
+        )
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
@@ -344,11 +361,33 @@ CRM_SMS_CODE_TTL_MINUTES = env.int("CRM_SMS_CODE_TTL_MINUTES", default=5)
 BILLING_OPERATOR_NAME = env.str("BILLING_OPERATOR_NAME", default="中国电信")
 BILLING_TOP_UP_MIN = _yuan("BILLING_TOP_UP_MIN", default="1.00")
 BILLING_TOP_UP_MAX = _yuan("BILLING_TOP_UP_MAX", default="5000.00")
+# The largest billing adjustment (credit) each role may grant on its own authority.
+BILLING_ADJUSTMENT_LIMITS = {
+    "complaint_coordinator": _yuan("BILLING_ADJUSTMENT_LIMIT_COORDINATOR", default="200.00"),
+    "supervisor": _yuan("BILLING_ADJUSTMENT_LIMIT_SUPERVISOR", default="2000.00"),
+}
 
 # --- Tickets ------------------------------------------------------------------------------------
 
 # A resolved or closed ticket may be reopened within this many days.
 COMPLAINTS_REOPEN_DAYS = env.int("COMPLAINTS_REOPEN_DAYS", default=7)
+# The satisfaction survey goes out this long after the resolution...
+COMPLAINTS_SURVEY_DELAY_HOURS = env.float("COMPLAINTS_SURVEY_DELAY_HOURS", default=24)
+# ...and when it is still unanswered this long after sending, a specialist calls back (回访),
+# within COMPLAINTS_CALLBACK_DUE_HOURS.
+COMPLAINTS_CALLBACK_AFTER_HOURS = env.float("COMPLAINTS_CALLBACK_AFTER_HOURS", default=48)
+COMPLAINTS_CALLBACK_DUE_HOURS = env.float("COMPLAINTS_CALLBACK_DUE_HOURS", default=24)
+# Survey links stop working after this many days.
+COMPLAINTS_SURVEY_LINK_DAYS = env.int("COMPLAINTS_SURVEY_LINK_DAYS", default=14)
+# Attachments: photos, screenshots and documents only, each at most this size.
+COMPLAINTS_ATTACHMENT_MAX_BYTES = env.int("COMPLAINTS_ATTACHMENT_MAX_BYTES", default=5 * 2**20)
+COMPLAINTS_ATTACHMENT_TYPES = env.list(
+    "COMPLAINTS_ATTACHMENT_TYPES",
+    default=["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"],
+)
+COMPLAINTS_ATTACHMENTS_PER_TICKET = env.int("COMPLAINTS_ATTACHMENTS_PER_TICKET", default=10)
+# The address survey links and e-mails point at.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Health -------------------------------------------------------------------------------------
 

@@ -157,7 +157,7 @@ def test_reopening_needs_a_reason_and_must_be_within_the_window(agent, settings)
 
 
 def test_waiting_for_the_customer_pauses_the_sla_clock(agent):
-    ticket = assign_ticket(new_ticket(agent), agent, actor=agent)
+    ticket = assign_ticket(new_ticket(agent, kind=TicketKind.INQUIRY), agent, actor=agent)
     ticket = transition_ticket(ticket, TicketStatus.IN_PROGRESS, actor=agent)
     due = ticket.resolution_due_at
     ticket = transition_ticket(ticket, TicketStatus.WAITING_CUSTOMER, actor=agent)

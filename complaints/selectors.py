@@ -1,0 +1,152 @@
+"""Reads of the complaints app, scoped to who asks and tuned to a constant number of queries.
+
+``tickets_for`` is the one scope every list and detail starts from: a customer gets only their
+own tickets (another customer's ticket id is then simply not found: 404), staff with
+``complaints.view_ticket`` get all of them, anyone else none. Who may *change* a ticket is a
+separate question (``permissions.can_work_ticket``).
+"""
+
+import datetime
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from complaints.choices import OPEN_STATUSES, NoteVisibility, Queue, SurveyStatus
+from complaints.models import (
+    Callback,
+    Notification,
+    Survey,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+    TicketNote,
+)
+from complaints.permissions import queues_of
+from portal.roles import Role
+
+# A ticket is "due soon" on the escalation board within this much of its deadline.
+DUE_SOON = datetime.timedelta(hours=2)
+DEADLINE_FIRST = F("resolution_due_at").asc(nulls_last=True)
+
+
+def is_customer(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.CUSTOMER)
+
+
+def tickets_for(user) -> QuerySet[Ticket]:
+    if not user.is_authenticated:
+        return Ticket.objects.none()
+    if is_customer(user):
+        return Ticket.objects.filter(customer__user=user)
+    if user.has_perm("complaints.view_ticket"):
+        return Ticket.objects.all()
+    return Ticket.objects.none()
+
+
+def _list_related(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return queryset.select_related("customer", "subscription", "assignee")
+
+
+def queue_tickets(user, queue: str | None = None, *, mine: bool = False) -> QuerySet[Ticket]:
+    """Open tickets of the user's queues (or one of them), most urgent deadline first.
+
+    Breached tickets sort first by construction (their deadline is the earliest); tickets
+    without a deadline come last.
+    """
+    queues = queues_of(user)
+    if queue is not None:
+        queues = [queue] if queue in queues else []
+    scope = tickets_for(user).filter(status__in=OPEN_STATUSES)
+    scope = scope.filter(Q(queue__in=queues) | Q(assignee=user))
+    if mine:
+        scope = scope.filter(assignee=user)
+    return _list_related(scope).order_by(DEADLINE_FIRST, "priority", "pk")
+
+
+def customer_tickets(user) -> QuerySet[Ticket]:
+    """A customer's own tickets, newest first."""
+    return _list_related(tickets_for(user)).order_by("-created_at", "-pk")
+
+
+def ticket_detail(user, pk: int) -> Ticket:
+    """One ticket with its timeline, notes (only customer-visible ones for a customer),
+    attachments and surveys, in a fixed number of queries. Raises ``Ticket.DoesNotExist``."""
+    notes = TicketNote.objects.select_related("author")
+    if is_customer(user):
+        notes = notes.filter(visibility=NoteVisibility.CUSTOMER)
+    return (
+        tickets_for(user)
+        .select_related(
+            "customer",
+            "subscription",
+            "assignee",
+            "created_by",
+            "interaction",
+            "adjustment_entry",
+        )
+        .prefetch_related(
+            Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
+            Prefetch("notes", queryset=notes),
+            Prefetch("attachments", queryset=TicketAttachment.objects.order_by("created_at")),
+            Prefetch("surveys", queryset=Survey.objects.order_by("-created_at")),
+        )
+        .get(pk=pk)
+    )
+
+
+def ticket_by_number(user, number: str) -> Ticket | None:
+    return tickets_for(user).filter(number=number.strip().upper()).first()
+
+
+def escalation_board(user, now: datetime.datetime | None = None) -> dict[str, list[Ticket]]:
+    """Open complaints-side tickets by SLA state: breached, due soon, on track, paused."""
+    now = now or timezone.now()
+    queues = [q for q in (Queue.COMPLAINTS, Queue.SUPERVISOR) if q in queues_of(user)]
+    tickets = _list_related(
+        tickets_for(user)
+        .filter(status__in=OPEN_STATUSES)
+        .filter(Q(queue__in=queues) | Q(escalation_level__gt=0))
+    ).order_by(DEADLINE_FIRST, "pk")
+    board = {"breached": [], "due_soon": [], "on_track": [], "paused": []}
+    for ticket in tickets[:500]:
+        if ticket.paused_at is not None:
+            board["paused"].append(ticket)
+        elif ticket.resolution_due_at and ticket.resolution_due_at < now:
+            board["breached"].append(ticket)
+        elif ticket.resolution_due_at and ticket.resolution_due_at < now + DUE_SOON:
+            board["due_soon"].append(ticket)
+        else:
+            board["on_track"].append(ticket)
+    return board
+
+
+def callbacks_for(user, *, open_only: bool = True) -> QuerySet[Callback]:
+    """Callbacks for a specialist (theirs and unassigned ones), all of them for supervisors."""
+    if not user.has_perm("complaints.view_callback"):
+        return Callback.objects.none()
+    scope = Callback.objects.select_related("ticket__customer", "ticket__subscription", "survey")
+    if open_only:
+        scope = scope.filter(status="open")
+    if not user.has_role(Role.SUPERVISOR) and not user.has_role(Role.COMPLAINT_COORDINATOR):
+        scope = scope.filter(Q(assignee=user) | Q(assignee__isnull=True))
+    return scope.order_by("due_at", "pk")
+
+
+def low_score_surveys(user, *, days: int = 30) -> QuerySet[Survey]:
+    """Recent answers with a score of 2 or less or "not resolved", for the coordinators."""
+    if not user.has_perm("complaints.view_survey"):
+        return Survey.objects.none()
+    since = timezone.now() - datetime.timedelta(days=days)
+    return (
+        Survey.objects.filter(status=SurveyStatus.ANSWERED, answered_at__gte=since)
+        .filter(Q(score__lte=2) | Q(resolved=False))
+        .select_related("ticket__customer", "ticket__assignee")
+        .order_by("-answered_at")
+    )
+
+
+def notifications_for(user, *, limit: int = 20) -> list[Notification]:
+    """The staff member's own latest notifications (escalations, assignments)."""
+    return list(
+        Notification.objects.filter(user=user).select_related("ticket").order_by("-pk")[:limit]
+    )

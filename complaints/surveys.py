@@ -1,0 +1,249 @@
+"""Follow-up after a resolution: the satisfaction survey, its one-time link, and callbacks.
+
+The survey row is written with the resolution (``services.transition_ticket``). From there:
+
+1. ``due_survey_ids`` — beat's sweep (``tasks.dispatch_due_surveys``) finds surveys whose time
+   has come and hands each id to ``tasks.send_survey``. A broker outage only delays this: the
+   rows wait in the database and the next sweep after the broker is back publishes them.
+2. ``send_survey`` — locks the survey, and only if it is still scheduled writes the SMS/e-mail
+   with a signed link, delivers it and marks the survey sent, in one transaction. Duplicated
+   messages, two workers, retries and a restarted worker therefore send it exactly once.
+3. ``answer_survey`` — the customer's one answer through the link (no login). A score of 2 or
+   less or "not resolved" reopens the ticket to the complaint coordinators.
+4. ``create_due_callbacks`` — a survey still unanswered after the configured time becomes a
+   callback (回访) in a service specialist's queue; ``complete_callback`` records its outcome.
+"""
+
+import contextlib
+import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.choices import (
+    CallbackOutcome,
+    CallbackStatus,
+    Queue,
+    SurveyStatus,
+    TicketEventKind,
+    TicketStatus,
+)
+from complaints.error_codes import TicketErrorCode
+from complaints.models import Callback, Survey, Ticket, TicketEvent
+from complaints.notifications import deliver, notify_customer
+from complaints.services import TicketError, pick_assignee, reopen_ticket
+
+SIGNING_SALT = "complaints.survey"
+
+
+# --- the link ---------------------------------------------------------------------------------
+
+
+def survey_token(survey: Survey) -> str:
+    """A signed, tamper-proof token naming the survey (its random UUID, not its id)."""
+    return signing.dumps(str(survey.token), salt=SIGNING_SALT, compress=True)
+
+
+def survey_url(survey: Survey) -> str:
+    return settings.SITE_URL + reverse("survey-answer", args=[survey_token(survey)])
+
+
+def survey_from_token(token: str) -> Survey:
+    """The survey a link names; ``Survey.DoesNotExist`` for a forged, expired or unknown one."""
+    max_age = datetime.timedelta(days=settings.COMPLAINTS_SURVEY_LINK_DAYS)
+    try:
+        value = signing.loads(token, salt=SIGNING_SALT, max_age=max_age)
+    except signing.BadSignature as exc:  # SignatureExpired is a BadSignature
+        raise Survey.DoesNotExist from exc
+    return Survey.objects.select_related("ticket").get(token=value)
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+def due_survey_ids(now: datetime.datetime | None = None, limit: int = 1000) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Survey.objects.filter(status=SurveyStatus.SCHEDULED, send_after__lte=now)
+        .order_by("send_after", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def send_survey(survey_id: int) -> bool:
+    """Send one due survey; True if this call sent it, False if it was already handled."""
+    with transaction.atomic():
+        survey = (
+            Survey.objects.select_for_update(of=("self",))
+            .select_related("ticket__customer", "ticket__subscription")
+            .filter(pk=survey_id, status=SurveyStatus.SCHEDULED)
+            .first()
+        )
+        if survey is None:
+            return False
+        ticket = survey.ticket
+        subject = _("How did we do? Ticket %(number)s") % {"number": ticket.number}
+        body = _(
+            "Your ticket %(number)s (%(subject)s) was resolved. Please rate our service, it takes "
+            "a minute: %(url)s"
+        ) % {"number": ticket.number, "subject": ticket.subject, "url": survey_url(survey)}
+        for notification in notify_customer(ticket, subject=subject, body=body):
+            deliver(notification.pk)
+        survey.status = SurveyStatus.SENT
+        survey.sent_at = timezone.now()
+        survey.save(update_fields=["status", "sent_at"])
+        TicketEvent.objects.create(
+            ticket=ticket, kind=TicketEventKind.SURVEY, to_value=SurveyStatus.SENT
+        )
+        return True
+
+
+# --- answering --------------------------------------------------------------------------------
+
+
+def clean_answer(score, resolved, comment: str) -> tuple[int, bool, str]:
+    errors = {}
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = None
+    if score is None or not 1 <= score <= 5:
+        errors["score"] = ValidationError(_("Choose a score from 1 to 5."), code="invalid")
+    if resolved not in (True, False):
+        errors["resolved"] = ValidationError(
+            _("Tell us whether the problem was resolved."), code="required"
+        )
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        errors["comment"] = ValidationError(_("Keep the comment under 2000 characters."), "max")
+    if errors:
+        raise ValidationError(errors)
+    return score, resolved, comment
+
+
+@transaction.atomic
+def answer_survey(survey: Survey, *, score, resolved, comment: str = "") -> Survey:
+    """Record the customer's one answer; a low score or "not resolved" reopens the ticket."""
+    score, resolved, comment = clean_answer(score, resolved, comment)
+    survey = Survey.objects.select_for_update().select_related("ticket").get(pk=survey.pk)
+    # A callback may already have been opened: the customer's own answer still counts.
+    if survey.status not in (SurveyStatus.SENT, SurveyStatus.CALLBACK):
+        raise TicketError(
+            TicketErrorCode.SURVEY_UNAVAILABLE,
+            _("This survey has already been answered or is no longer open."),
+        )
+    survey.status = SurveyStatus.ANSWERED
+    survey.answered_at = timezone.now()
+    survey.score, survey.resolved, survey.comment = score, resolved, comment
+    survey.save(update_fields=["status", "answered_at", "score", "resolved", "comment"])
+    TicketEvent.objects.create(
+        ticket=survey.ticket,
+        kind=TicketEventKind.SURVEY,
+        to_value=str(score),
+        reason=_("resolved") if resolved else _("not resolved"),
+    )
+    Callback.objects.filter(survey=survey, status=CallbackStatus.OPEN).update(
+        status=CallbackStatus.DONE,
+        outcome=CallbackOutcome.NOT_RESOLVED if survey.is_low else CallbackOutcome.SATISFIED,
+        note=_("The customer answered the survey."),
+        completed_at=timezone.now(),
+    )
+    if survey.is_low:
+        _reopen_for_review(survey.ticket, score=score, resolved=resolved)
+    return survey
+
+
+def _reopen_for_review(ticket: Ticket, *, score: int | None, resolved: bool | None) -> None:
+    """Back to a complaint coordinator: the customer is not satisfied (客户不满意 → 复查)."""
+    ticket.refresh_from_db()
+    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        return
+    if resolved is False:
+        reason = _("Customer says the problem is not resolved.")
+    elif score is None:
+        reason = _("Customer dissatisfied at the callback.")
+    else:
+        reason = _("Low satisfaction score: %(score)s/5.") % {"score": score}
+    # Past the reopen window it stays closed: the coordinator still sees the low score in the
+    # review list.
+    with contextlib.suppress(TicketError):
+        reopen_ticket(ticket, actor=None, reason=reason, to_queue=Queue.COMPLAINTS)
+
+
+# --- callbacks --------------------------------------------------------------------------------
+
+
+def create_due_callbacks(now: datetime.datetime | None = None) -> int:
+    """Turn surveys unanswered for too long into callbacks with a due time; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=settings.COMPLAINTS_CALLBACK_AFTER_HOURS)
+    due = datetime.timedelta(hours=settings.COMPLAINTS_CALLBACK_DUE_HOURS)
+    created = 0
+    with transaction.atomic():
+        surveys = list(
+            Survey.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=SurveyStatus.SENT, sent_at__lte=cutoff, callback__isnull=True)
+            .order_by("pk")[:1000]
+        )
+        for survey in surveys:
+            Callback.objects.create(
+                ticket_id=survey.ticket_id,
+                survey=survey,
+                assignee=pick_assignee(Queue.FIRST_CONTACT),
+                due_at=now + due,
+            )
+            created += 1
+        Survey.objects.filter(pk__in=[survey.pk for survey in surveys]).update(
+            status=SurveyStatus.CALLBACK
+        )
+    return created
+
+
+@transaction.atomic
+def complete_callback(
+    callback: Callback, *, actor, outcome: str, score=None, note: str = ""
+) -> Callback:
+    """Record what the callback found; dissatisfied or unresolved reopens the ticket."""
+    errors = {}
+    if outcome not in CallbackOutcome.values:
+        errors["outcome"] = ValidationError(_("Choose an outcome."), code="invalid")
+    if score not in (None, ""):
+        try:
+            score = int(score)
+        except (TypeError, ValueError):
+            score = 0
+        if not 1 <= score <= 5:
+            errors["score"] = ValidationError(_("Choose a score from 1 to 5."), code="invalid")
+    else:
+        score = None
+    if errors:
+        raise ValidationError(errors)
+    callback = Callback.objects.select_for_update().select_related("ticket").get(pk=callback.pk)
+    if callback.status == CallbackStatus.DONE:
+        raise TicketError(TicketErrorCode.CALLBACK_DONE, _("This callback is already done."))
+    callback.status = CallbackStatus.DONE
+    callback.outcome, callback.score, callback.note = outcome, score, (note or "").strip()
+    callback.completed_by, callback.completed_at = actor, timezone.now()
+    callback.save()
+    TicketEvent.objects.create(
+        ticket=callback.ticket,
+        kind=TicketEventKind.SURVEY,
+        to_value=outcome,
+        actor=actor,
+        reason=_("Callback: %(outcome)s") % {"outcome": CallbackOutcome(outcome).label},
+    )
+    unhappy = outcome in (CallbackOutcome.NOT_RESOLVED, CallbackOutcome.DISSATISFIED) or (
+        score is not None and score <= 2
+    )
+    if unhappy:
+        _reopen_for_review(
+            callback.ticket,
+            score=score,
+            resolved=False if outcome == CallbackOutcome.NOT_RESOLVED else None,
+        )
+    return callback
