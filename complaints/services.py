@@ -334,7 +334,7 @@ def escalate_ticket(ticket: Ticket, *, actor, reason: str) -> Ticket:
     """Hand the ticket one step up the chain by hand, with a reason; the new owner is told."""
     if not (reason or "").strip():
         raise TicketError(TicketErrorCode.REASON_REQUIRED, _("Give a reason."), field="reason")
-    ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
     if ticket.status not in OPEN_STATUSES:
         raise TicketError(TicketErrorCode.TICKET_FINISHED, _("Only open tickets can be escalated."))
     if ticket.queue == Queue.SUPERVISOR:
@@ -414,7 +414,9 @@ def resolve_ticket(
         raise ValidationError(
             {"resolution": ValidationError(_("Tell the customer how it was resolved."), "required")}
         )
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("customer").get(pk=ticket.pk)
+    )
     if adjustment_amount is not None:
         if ticket.kind != TicketKind.BILLING_DISPUTE:
             raise ValidationError(

@@ -4,7 +4,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 from django.utils import timezone
 
 from complaints.choices import NotificationStatus, Queue, TicketEventKind, TicketKind, TicketStatus
@@ -147,7 +147,7 @@ def test_two_sweeps_at_once_escalate_each_breach_once(personas, engineer):
         try:
             counts.append(escalate_breached_tickets())
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=sweep) for _ in range(2)]
     for thread in threads:
