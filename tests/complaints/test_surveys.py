@@ -2,6 +2,7 @@
 low scores reopening, callbacks for unanswered surveys, and the notification outbox."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail, signing
@@ -93,11 +94,10 @@ def test_a_survey_is_sent_once_with_a_signed_link(personas, engineer):
 
     survey.refresh_from_db()
     assert (first, second, survey.status) == (True, False, SurveyStatus.SENT)
-    link = surveys.survey_url(survey)
     sms = OutboundSms.objects.filter(msisdn=line.msisdn, body__contains="/survey/")
-    assert sms.count() == 1 and link in sms.get().body
+    assert sms.count() == 1
     assert [m.to for m in mail.outbox if "/survey/" in m.body] == [["li@example.com"]]
-    token = link.rstrip("/").rsplit("/", 1)[-1]
+    token = re.search(r"/survey/([^/]+)/", sms.get().body).group(1)
     assert surveys.survey_from_token(token) == survey
 
 
