@@ -54,10 +54,13 @@ def queue_tickets(user, queue: str | None = None, *, mine: bool = False) -> Quer
     without a deadline come last.
     """
     queues = queues_of(user)
-    if queue is not None:
-        queues = [queue] if queue in queues else []
     scope = tickets_for(user).filter(status__in=OPEN_STATUSES)
-    scope = scope.filter(Q(queue__in=queues) | Q(assignee=user))
+    if queue is not None:
+        # One queue's tab: only that queue, and only if the user works it.
+        scope = scope.filter(queue=queue) if queue in queues else scope.none()
+    else:
+        # Everything the user works: their queues, plus what is assigned to them elsewhere.
+        scope = scope.filter(Q(queue__in=queues) | Q(assignee=user))
     if mine:
         scope = scope.filter(assignee=user)
     return _list_related(scope).order_by(DEADLINE_FIRST, "priority", "pk")

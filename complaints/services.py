@@ -296,10 +296,23 @@ def add_note(ticket: Ticket, *, author, body: str, visibility: str) -> TicketNot
         raise ValidationError({"visibility": ValidationError(_("Unknown visibility."), "invalid")})
     if not (body or "").strip():
         raise ValidationError({"body": ValidationError(_("Write the note."), code="required")})
+    from_customer = ticket.customer.user_id is not None and author.pk == ticket.customer.user_id
+    if from_customer and (
+        visibility != NoteVisibility.CUSTOMER or ticket.status not in OPEN_STATUSES
+    ):
+        raise TicketError(
+            TicketErrorCode.TICKET_FINISHED,
+            _("This ticket is finished: reopen it or open a new one."),
+        )
     note = TicketNote.objects.create(
         ticket=ticket, author=author, body=body.strip(), visibility=visibility
     )
-    if visibility == NoteVisibility.CUSTOMER and author != getattr(ticket.customer, "user", None):
+    if from_customer and ticket.status == TicketStatus.WAITING_CUSTOMER:
+        # The customer answered: the SLA clock runs again and the ticket is back in the works.
+        transition_ticket(
+            ticket, TicketStatus.IN_PROGRESS, actor=author, reason=_("The customer replied.")
+        )
+    elif visibility == NoteVisibility.CUSTOMER and not from_customer:
         notify_customer(
             ticket,
             subject=_("A reply on your ticket %(number)s") % {"number": ticket.number},

@@ -48,6 +48,7 @@ urlpatterns = [
     path("workspace/", include(workspace_patterns)),
     path("workspace/", include("crm.urls")),
     path("", include("billing.urls")),
+    path("", include("complaints.urls")),
     path(
         "my/",
         views.RoleWorkspaceView.as_view(

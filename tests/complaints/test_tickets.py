@@ -208,3 +208,25 @@ def test_notes_are_internal_or_for_the_customer(agent):
         NoteVisibility.INTERNAL,
         NoteVisibility.CUSTOMER,
     )
+
+
+def test_a_customer_reply_restarts_a_waiting_ticket_and_finished_ones_take_no_replies(
+    agent, make_user
+):
+    user = make_user(Role.CUSTOMER, username="customer-reply")
+    line = MobileLineFactory(customer=CustomerFactory(user=user))
+    ticket = assign_ticket(
+        new_ticket(agent, kind=TicketKind.INQUIRY, subscription=line), agent, actor=agent
+    )
+    ticket = transition_ticket(ticket, TicketStatus.IN_PROGRESS, actor=agent)
+    ticket = transition_ticket(ticket, TicketStatus.WAITING_CUSTOMER, actor=agent)
+
+    add_note(ticket, author=user, body="我把路由器重启了，还是不行", visibility="customer")
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.paused_at) == (TicketStatus.IN_PROGRESS, None)
+
+    with pytest.raises(TicketError):
+        add_note(ticket, author=user, body="内部", visibility="internal")
+    ticket = transition_ticket(ticket, TicketStatus.CANCELLED, actor=agent, reason="重复工单")
+    with pytest.raises(TicketError):
+        add_note(ticket, author=user, body="还在吗", visibility="customer")

@@ -607,8 +607,9 @@ def test_customer_page_runs_a_constant_number_of_queries_for_a_specialist(
     # 1 session, 2 user, 3 the user's permissions, 4 their groups' permissions, 5 the customer,
     # 6 lines, 7 their products with the product, 8 billing accounts, 9 recent orders,
     # 10 recent interactions, 11 the user's open interaction with the customer,
-    # 12 the account-detail gate (the verified-interaction check).
-    with django_assert_num_queries(12):
+    # 12 the account-detail gate (the verified-interaction check),
+    # 13 the user's groups (the ticket scope), 14 the customer's latest tickets.
+    with django_assert_num_queries(14):
         response = client.get(page_url(customer))
 
     assert len(response.context["lines"]) == size
@@ -621,8 +622,8 @@ def test_customer_page_runs_a_constant_number_of_queries_for_a_supervisor(
     busy_customer(customer, personas[Role.SALES_ADVISOR], lines=size, orders=size, calls=size)
     client.force_login(supervisor)
     # 1-10 as for the specialist, 11 the open interaction, 12 the account-detail gate,
-    # 13 the access-log row.
-    with django_assert_num_queries(13):
+    # 13 the access-log row, 14-15 the tickets block as for the specialist.
+    with django_assert_num_queries(15):
         response = client.get(page_url(customer))
 
     assert len(response.context["lines"]) == size
