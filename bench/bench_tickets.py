@@ -338,14 +338,12 @@ def measure_role(user, queue, ticket_3, ticket_30, repeat, profile) -> dict:
     api = f"/api/v1/tickets/?queue={queue}"
     results["api_list"] = measure(client, api, repeat, profile=profile)
     results["api_list"]["queries_page_size_100"] = compare(client, f"{api}&page_size=100")
-    # Looked up in the pages' own URLconf: the API router's basename "ticket" also defines a
-    # "ticket-detail" name, and in the root URLconf the API's (included later) wins.
-    detail = resolve_or_none("ticket-detail", ticket_3.pk, urlconf="complaints.urls")
+    detail = resolve_or_none("ticket-detail", ticket_3.pk)
     if detail is None:
         results["detail_page"] = "missing"
     else:
         results["detail_page"] = measure(client, detail, repeat, profile=profile)
-        more = resolve_or_none("ticket-detail", ticket_30.pk, urlconf="complaints.urls")
+        more = resolve_or_none("ticket-detail", ticket_30.pk)
         results["detail_page"]["queries_30_notes"] = compare(client, more)
     results["api_detail"] = measure(client, f"/api/v1/tickets/{ticket_3.pk}/", repeat)
     results["api_detail"]["queries_30_notes"] = compare(client, f"/api/v1/tickets/{ticket_30.pk}/")

@@ -9,20 +9,39 @@ priority change, a pause) is breached too. Two sweeps running at once take disjo
 """
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.choices import NEXT_QUEUE, OPEN_STATUSES, Queue, TicketEventKind, TicketStatus
-from complaints.models import Notification, Ticket, TicketEvent
+from complaints.models import (
+    Notification,
+    Ticket,
+    TicketEvent,
+    TicketGroupObjectPermission,
+    TicketUserObjectPermission,
+)
 from complaints.notifications import staff_notification
 from complaints.permissions import QUEUE_ROLE, sync_many_ticket_permissions
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
+# What the sweep reads of a ticket: the rest of the row stays in the database.
+SWEEP_FIELDS = (
+    "number",
+    "subject",
+    "queue",
+    "status",
+    "assignee_id",
+    "escalation_level",
+    "response_due_at",
+    "resolution_due_at",
+    "first_response_at",
+)
 
 
 def breached_tickets(now: datetime.datetime):
@@ -79,6 +98,7 @@ def escalate_breached_tickets(now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             batch = list(
                 breached_tickets(now)
+                .only(*SWEEP_FIELDS)
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("pk")[:BATCH_SIZE]
             )
@@ -89,20 +109,35 @@ def escalate_breached_tickets(now: datetime.datetime | None = None) -> int:
 
 
 def _escalate_batch(tickets: list[Ticket], now: datetime.datetime, assigner: _Assigner) -> None:
-    events, notifications = [], []
-    owners = get_user_model().objects.in_bulk(
-        {ticket.assignee_id for ticket in tickets if ticket.assignee_id}
-    )
+    events = []
+    escalated_to: dict[int, list[Ticket]] = defaultdict(list)
+    # Translated once per batch, not once per ticket.
+    template = _("SLA breached: %(which)s was due %(deadline)s")
+    which_resolution, which_response = _("resolution"), _("first response")
     for ticket in tickets:
         resolution_breached = ticket.resolution_due_at and ticket.resolution_due_at < now
-        which = _("resolution") if resolution_breached else _("first response")
+        which = which_resolution if resolution_breached else which_response
         deadline = ticket.resolution_due_at if resolution_breached else ticket.response_due_at
         previous_queue = ticket.queue
         ticket.queue = NEXT_QUEUE[Queue(previous_queue)]
         ticket.escalation_level += 1
         if ticket.queue != previous_queue or ticket.assignee_id is None:
             ticket.assignee_id = assigner.next_for(ticket.queue)
+        events.append(
+            TicketEvent(
+                ticket=ticket,
+                kind=TicketEventKind.ESCALATION,
+                from_value=previous_queue,
+                to_value=ticket.queue,
+                reason=template
+                % {
+                    "which": which,
+                    "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+                },
+            )
+        )
         if ticket.status == TicketStatus.NEW and ticket.assignee_id is not None:
+            # The new owner has it now: a ticket with an owner is at least assigned.
             ticket.status = TicketStatus.ASSIGNED
             events.append(
                 TicketEvent(
@@ -112,52 +147,103 @@ def _escalate_batch(tickets: list[Ticket], now: datetime.datetime, assigner: _As
                     to_value=TicketStatus.ASSIGNED,
                 )
             )
-        if (
-            ticket.response_due_at
-            and ticket.first_response_at is None
-            and ticket.response_due_at < now
-        ):
-            ticket.response_breach_escalated_for = ticket.response_due_at
-        if resolution_breached:
-            ticket.resolution_breach_escalated_for = ticket.resolution_due_at
-        ticket.updated_at = now
-        reason = _("SLA breached: %(which)s was due %(deadline)s") % {
-            "which": which,
-            "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
-        }
-        events.append(
-            TicketEvent(
-                ticket=ticket,
-                kind=TicketEventKind.ESCALATION,
-                from_value=previous_queue,
-                to_value=ticket.queue,
-                reason=reason,
-            )
-        )
         if ticket.assignee_id is not None:
-            if ticket.assignee_id not in owners:
-                owners.update(get_user_model().objects.in_bulk([ticket.assignee_id]))
-            notifications.append(
-                staff_notification(
-                    owners[ticket.assignee_id],
-                    ticket,
-                    subject=_("Escalated to you: ticket %(number)s") % {"number": ticket.number},
-                    body=_("Ticket %(number)s (%(subject)s) was escalated to you: %(reason)s")
-                    % {"number": ticket.number, "subject": ticket.subject, "reason": reason},
-                )
-            )
-    Ticket.objects.bulk_update(
-        tickets,
-        [
-            "queue",
-            "escalation_level",
-            "assignee",
-            "status",
-            "response_breach_escalated_for",
-            "resolution_breach_escalated_for",
-            "updated_at",
-        ],
+            escalated_to[ticket.assignee_id].append(ticket)
+    _save_escalations(tickets, now)
+    TicketEvent.objects.bulk_create(events, batch_size=2000)
+    _move_permissions(tickets)
+    _tell_new_owners(escalated_to)
+
+
+def _save_escalations(tickets: list[Ticket], now: datetime.datetime) -> None:
+    """One UPDATE per (queue, owner, status): a handful of statements for any batch size."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for ticket in tickets:
+        groups[(ticket.queue, ticket.assignee_id, ticket.status)].append(ticket.pk)
+    for (queue, assignee_id, status), ids in groups.items():
+        Ticket.objects.filter(pk__in=ids).update(
+            queue=queue,
+            assignee_id=assignee_id,
+            status=status,
+            escalation_level=F("escalation_level") + 1,
+            # Remember which deadlines were escalated: each breach escalates once.
+            response_breach_escalated_for=Case(
+                When(
+                    first_response_at__isnull=True,
+                    response_due_at__lt=now,
+                    then=F("response_due_at"),
+                ),
+                default=F("response_breach_escalated_for"),
+            ),
+            resolution_breach_escalated_for=Case(
+                When(resolution_due_at__lt=now, then=F("resolution_due_at")),
+                default=F("resolution_breach_escalated_for"),
+            ),
+            updated_at=now,
+        )
+
+
+def _move_permissions(tickets: list[Ticket]) -> None:
+    """Queue permission: re-point each ticket's group row to the new queue's role (one UPDATE
+    per queue); the assignee's row is replaced. Falls back to the full sync if rows are off."""
+    permission = Permission.objects.get(
+        content_type__app_label="complaints", codename="work_ticket"
     )
-    TicketEvent.objects.bulk_create(events)
+    groups = {
+        g.name: g.pk for g in Group.objects.filter(name__in=[r.value for r in QUEUE_ROLE.values()])
+    }
+    by_queue: dict[str, list[int]] = defaultdict(list)
+    for ticket in tickets:
+        by_queue[ticket.queue].append(ticket.pk)
+    moved = sum(
+        TicketGroupObjectPermission.objects.filter(
+            content_object_id__in=ids, permission=permission
+        ).update(group_id=groups[QUEUE_ROLE[queue].value])
+        for queue, ids in by_queue.items()
+        if QUEUE_ROLE[queue].value in groups
+    )
+    if moved != len(tickets):
+        sync_many_ticket_permissions(tickets)
+        return
+    ids = [ticket.pk for ticket in tickets]
+    TicketUserObjectPermission.objects.filter(
+        content_object_id__in=ids, permission=permission
+    ).delete()
+    TicketUserObjectPermission.objects.bulk_create(
+        (
+            TicketUserObjectPermission(
+                content_object_id=ticket.pk, user_id=ticket.assignee_id, permission=permission
+            )
+            for ticket in tickets
+            if ticket.assignee_id is not None
+        ),
+        batch_size=2000,
+    )
+
+
+def _tell_new_owners(escalated_to: dict[int, list[Ticket]]) -> None:
+    """One message per new owner and sweep, listing their tickets (not one per ticket)."""
+    owners = get_user_model().objects.in_bulk(list(escalated_to))
+    notifications = []
+    for user_id, owned in escalated_to.items():
+        numbers = [ticket.number for ticket in owned]
+        if len(owned) == 1:
+            ticket = owned[0]
+            subject = _("Escalated to you: ticket %(number)s") % {"number": ticket.number}
+            body = _(
+                "Ticket %(number)s (%(subject)s) passed its SLA deadline and is yours now."
+            ) % {
+                "number": ticket.number,
+                "subject": ticket.subject,
+            }
+        else:
+            ticket = None
+            subject = _("%(count)d tickets escalated to you") % {"count": len(owned)}
+            shown = ", ".join(numbers[:50]) + (" …" if len(numbers) > 50 else "")
+            body = _("These tickets passed their SLA deadline and are yours now: %(numbers)s") % {
+                "numbers": shown
+            }
+        notifications.append(
+            staff_notification(owners[user_id], ticket, subject=subject, body=body)
+        )
     Notification.objects.bulk_create(notifications)
-    sync_many_ticket_permissions(tickets)

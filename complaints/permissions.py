@@ -73,7 +73,12 @@ def can_work_ticket(user, ticket: Ticket) -> bool:
     """May this staff member change the ticket (move, note, assign, escalate, resolve)?"""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.has_perm(WORK_TICKET) or user.has_perm(WORK_TICKET, ticket)
+    if user.has_perm(WORK_TICKET):
+        return True
+    if getattr(ticket, "work_permission_user_id", None) == user.pk:
+        # Already read from guardian's tables with the ticket (selectors.with_work_permission).
+        return ticket.has_work_permission
+    return user.has_perm(WORK_TICKET, ticket)
 
 
 def queues_of(user) -> list[str]:

@@ -8,7 +8,7 @@ separate question (``permissions.can_work_ticket``).
 
 import datetime
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from complaints.choices import OPEN_STATUSES, NoteVisibility, Queue, SurveyStatus
@@ -19,7 +19,9 @@ from complaints.models import (
     Ticket,
     TicketAttachment,
     TicketEvent,
+    TicketGroupObjectPermission,
     TicketNote,
+    TicketUserObjectPermission,
 )
 from complaints.permissions import queues_of
 from portal.roles import Role
@@ -75,11 +77,13 @@ def ticket_detail(user, pk: int) -> Ticket:
     """One ticket with its timeline, notes (only customer-visible ones for a customer),
     attachments and surveys, in a fixed number of queries. Raises ``Ticket.DoesNotExist``."""
     notes = TicketNote.objects.select_related("author")
+    scope = tickets_for(user)
     if is_customer(user):
         notes = notes.filter(visibility=NoteVisibility.CUSTOMER)
+    else:
+        scope = with_work_permission(scope, user)
     return (
-        tickets_for(user)
-        .select_related(
+        scope.select_related(
             "customer",
             "subscription",
             "assignee",
@@ -94,6 +98,26 @@ def ticket_detail(user, pk: int) -> Ticket:
             Prefetch("surveys", queryset=Survey.objects.order_by("-created_at")),
         )
         .get(pk=pk)
+    )
+
+
+def with_work_permission(queryset: QuerySet[Ticket], user) -> QuerySet[Ticket]:
+    """Annotate whether ``user`` holds guardian's ``work_ticket`` on each ticket (as assignee
+    or through a group), read from guardian's tables in the same query as the ticket; see
+    ``permissions.can_work_ticket``."""
+    permission = {
+        "permission__codename": "work_ticket",
+        "permission__content_type__app_label": "complaints",
+    }
+    by_user = TicketUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, **permission
+    )
+    by_group = TicketGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), group__user=user, **permission
+    )
+    return queryset.annotate(
+        work_permission_user_id=Value(user.pk),
+        has_work_permission=Exists(by_user) | Exists(by_group),
     )
 
 

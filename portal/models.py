@@ -29,9 +29,13 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset[Role]:
-        """The roles this user holds, from group membership (one query, then cached)."""
-        names = set(self.groups.values_list("name", flat=True))
-        return frozenset(role for role in Role if role.value in names)
+        """The roles this user holds: each role's group carries its own section permission
+        (``RoleSpec.permission``, granted by group only), so the roles come from the permission
+        set every page loads anyway. A superuser holds every permission: ask the groups."""
+        if self.is_superuser:
+            names = set(self.groups.values_list("name", flat=True))
+            return frozenset(role for role in Role if role.value in names)
+        return frozenset(spec.role for spec in ROLES if self.has_perm(spec.permission))
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles

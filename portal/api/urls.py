@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from billing.api.cdr_urls import router as cdr_router
 from billing.api.urls import router as billing_router
+from complaints.api.urls import router as complaints_router
 from crm.api.urls import router as crm_router
 from portal.api import views
 
@@ -12,6 +13,7 @@ router = DefaultRouter()
 router.registry.extend(crm_router.registry)
 router.registry.extend(billing_router.registry)
 router.registry.extend(cdr_router.registry)
+router.registry.extend(complaints_router.registry)
 
 urlpatterns = [
     path("me/", views.CurrentUserView.as_view(), name="api-me"),

@@ -124,3 +124,14 @@ def test_queue_lists_the_users_queues_most_urgent_first(personas):
     queue = list(selectors.queue_tickets(engineer))
 
     assert queue == [urgent, high]
+
+
+def test_the_detail_read_answers_the_permission_question_like_guardian(personas):
+    ticket = make_ticket(personas[Role.SERVICE_SPECIALIST])
+    for role in Role:
+        user = personas[role]
+        if role == Role.CUSTOMER:
+            continue
+        detail = selectors.ticket_detail(user, ticket.pk)
+        fresh = type(user).objects.get(pk=user.pk)
+        assert can_work_ticket(user, detail) == can_work_ticket(fresh, ticket), role
