@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's widget templates, for the site's form renderer (portal.form_rendering).
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -122,6 +124,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "portal.form_rendering.SiteFormRenderer"
 
 # --- Database ---------------------------------------------------------------------------------
 
@@ -215,8 +219,17 @@ STORAGES = {
 # --- E-mail and cache --------------------------------------------------------------------------
 
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Seconds: a mail server that stops answering must fail a delivery (retried later), not hold a
+# worker and the outbox row's lock.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service@telecom-crm.example")
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if PRODUCTION and CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
+    # Sessions are read from this cache (SESSION_ENGINE): a per-process cache would let a
+    # session signed out in one web worker live on in the others.
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a shared cache (e.g. redis://redis:6379/1) when DJANGO_ENV=production."
+    )
 SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.OutboxBackend")
 
 # --- REST API ----------------------------------------------------------------------------------

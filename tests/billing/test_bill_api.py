@@ -477,9 +477,9 @@ def test_customer_bill_list_runs_a_constant_number_of_queries(
 ):
     months_of_bills(customer_user, months)
     client = client_for(customer_user)
-    # 1 the user's permissions, 2 their groups' permissions, 3 the bills count, 4 the page of
-    # bills with line and customer, 5 their bill lines.
-    with django_assert_num_queries(5):
+    # 1 the user's permissions (own and by group), 2 the bills count, 3 the page of bills with
+    # line and customer, 4 their bill lines.
+    with django_assert_num_queries(4):
         response = client.get(bills_url())
 
     assert response.json()["count"] == months
@@ -493,10 +493,10 @@ def test_staff_bill_list_by_msisdn_runs_a_constant_number_of_queries(
     specialist = personas[Role.SERVICE_SPECIALIST]
     verify_caller(specialist, customer)
     client = client_for(specialist)
-    # 1 the user's permissions, 2 their groups' permissions, 3 the lines with this number and
-    # their customers, 4 the verification gate, 5 the bills count, 6 the page of bills,
-    # 7 their bill lines.
-    with django_assert_num_queries(7):
+    # 1 the user's permissions (own and by group), 2 the lines with this number and their
+    # customers, 3 the verification gate, 4 the bills count, 5 the page of bills, 6 their bill
+    # lines.
+    with django_assert_num_queries(6):
         response = client.get(bills_url(msisdn=mobile_number(60_000_007)))
 
     assert response.json()["count"] == months
@@ -506,8 +506,8 @@ def test_supervisor_bill_list_adds_the_access_log_row(
     personas, customer, django_assert_num_queries
 ):
     client = client_for(personas[Role.SUPERVISOR])
-    # 1-4 as for the specialist, 5 the access-log row, 6 count, 7 page, 8 bill lines.
-    with django_assert_num_queries(8):
+    # 1-3 as for the specialist, 4 the access-log row, 5 count, 6 page, 7 bill lines.
+    with django_assert_num_queries(7):
         client.get(bills_url(msisdn=MSISDN))
 
 
@@ -520,9 +520,9 @@ def test_records_list_runs_a_constant_number_of_queries(
         subscription__customer=customer_with_bills(name="吴八", n=8, records=records, user=user)
     )
     client = client_for(user)
-    # 1 the user's permissions, 2 their groups' permissions, 3 the bill with line and customer,
-    # 4 its bill lines, 5 the records count, 6 the page of records.
-    with django_assert_num_queries(6):
+    # 1 the user's permissions (own and by group), 2 the bill with line and customer, 3 its
+    # bill lines, 4 the records count, 5 the page of records.
+    with django_assert_num_queries(5):
         response = client.get(reverse("billing-bill-records", args=[bill.pk]))
 
     assert response.json()["count"] == records
@@ -534,9 +534,9 @@ def test_balance_list_runs_a_constant_number_of_queries(
 ):
     months_of_bills(customer_user, months)
     client = client_for(customer_user)
-    # 1 the user's permissions, 2 their groups' permissions, 3 the login's customer record,
-    # 4 the accounts count, 5 the page of accounts with balances, 6 their latest entries.
-    with django_assert_num_queries(6):
+    # 1 the user's permissions (own and by group), 2 the login's customer record, 3 the
+    # accounts count, 4 the page of accounts with balances, 5 their latest entries.
+    with django_assert_num_queries(5):
         response = client.get(reverse("billing-balance-list"))
 
     assert len(response.json()["results"][0]["latest_entries"]) == min(months + 1, 5)

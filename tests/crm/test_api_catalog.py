@@ -157,9 +157,9 @@ def test_catalog_list_query_count_is_constant(advisor, django_assert_num_queries
         )
     client = client_for(get_user_model().objects.get(pk=advisor.pk))
 
-    # 1 user permissions, 2 group permissions, 3 COUNT for the pager, 4 the page of products
-    # joined with their mobile plan terms, 5 the bundle components of the page.
-    with django_assert_num_queries(5):
+    # 1 the user's permissions (own and by group), 2 COUNT for the pager, 3 the page of
+    # products joined with their mobile plan terms, 4 the bundle components of the page.
+    with django_assert_num_queries(4):
         response = client.get(reverse("crm-product-list"), {"page_size": 200})
 
     assert len(response.json()["results"]) == Product.objects.count()
@@ -271,10 +271,10 @@ def test_line_list_query_count_is_constant(advisor, django_assert_num_queries, c
         MobileLineFactory()
     client = client_for(get_user_model().objects.get(pk=advisor.pk))
 
-    # 1 user permissions, 2 group permissions, 3 COUNT for the pager, 4 the page of lines
-    # joined with customer and billing account, 5 today's products of the page with their
+    # 1 the user's permissions (own and by group), 2 COUNT for the pager, 3 the page of lines
+    # joined with customer and billing account, 4 today's products of the page with their
     # product (the current plan).
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(reverse("crm-subscription-list"))
 
     assert response.json()["count"] == count
@@ -310,9 +310,9 @@ def test_billing_account_list_query_count_is_constant(advisor, django_assert_num
         CustomerFactory()
     client = client_for(get_user_model().objects.get(pk=advisor.pk))
 
-    # 1 user permissions, 2 group permissions, 3 COUNT for the pager, 4 the page of accounts
-    # joined with their customer.
-    with django_assert_num_queries(4):
+    # 1 the user's permissions (own and by group), 2 COUNT for the pager, 3 the page of
+    # accounts joined with their customer.
+    with django_assert_num_queries(3):
         response = client.get(reverse("crm-account-list"))
 
     assert response.json()["count"] == count

@@ -542,10 +542,10 @@ def test_customer_list_query_count_is_constant(personas, django_assert_num_queri
         CustomerFactory()
     client = client_for(get_user_model().objects.get(pk=specialist.pk))
 
-    # 1 user permissions, 2 group permissions (then cached on the user), 3 COUNT for the
-    # pager, 4 the page of customers, 5 which of them passed verification in the user's open
+    # 1 the user's permissions, own and by group (then cached on the user), 2 COUNT for the
+    # pager, 3 the page of customers, 4 which of them passed verification in the user's open
     # interactions (account_detail_visible).
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(reverse("crm-customer-list"))
 
     assert response.json()["count"] == count

@@ -406,10 +406,10 @@ def test_interaction_list_query_count_is_constant(specialist, django_assert_num_
         )
     client = client_for(get_user_model().objects.get(pk=specialist.pk))
 
-    # 1 user permissions, 2 group permissions, 3 COUNT for the pager, 4 the page of
-    # interactions joined with customer, staff and order, 5 their verifications with who did
+    # 1 the user's permissions (own and by group), 2 COUNT for the pager, 3 the page of
+    # interactions joined with customer, staff and order, 4 their verifications with who did
     # them.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(reverse("crm-interaction-list"))
 
     assert response.json()["count"] == count
@@ -427,9 +427,9 @@ def test_verification_list_query_count_is_constant(specialist, django_assert_num
         )
     client = client_for(get_user_model().objects.get(pk=specialist.pk))
 
-    # 1 user permissions, 2 group permissions, 3 COUNT for the pager, 4 the page of
+    # 1 the user's permissions (own and by group), 2 COUNT for the pager, 3 the page of
     # verifications (scoped by an interaction subquery) joined with interaction and performer.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(reverse("crm-verification-list"))
 
     assert response.json()["count"] == count

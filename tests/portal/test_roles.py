@@ -44,7 +44,6 @@ def test_guardian_grants_and_revokes_a_permission_on_one_object(make_user):
         list(get_objects_for_user(supervisor, "portal.change_user")),
     )
     remove_perm("portal.change_user", supervisor, customer)
-    del supervisor._perm_cache, supervisor._user_perm_cache, supervisor._group_perm_cache
     supervisor = type(supervisor).objects.get(pk=supervisor.pk)
 
     assert granted == (True, False, False, [customer])

@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "x7#kq!vz-production-test-key-9f3b1c0e8d2a4f6b7c5e1d3a9b8c7d6e5f4",
     "ALLOWED_HOSTS": "crm.example.cn",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 SERVICE_VARIABLES = (
     "DATABASE_URL",
@@ -20,6 +21,7 @@ SERVICE_VARIABLES = (
     "SECRET_KEY",
     "DEBUG",
     "VAR_DIR",
+    "CACHE_URL",
 )
 
 
@@ -128,3 +130,13 @@ def test_locale_and_time_zone():
     assert settings.USE_TZ is True
     assert settings.CURRENCY == "CNY"
     assert "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
+
+
+def test_production_refuses_a_per_process_cache():
+    # Sessions are read from the cache; each web worker must see the same sign-outs.
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CACHE_URL"}
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode == 1
+    assert "CACHE_URL must name a shared cache" in result.stderr
