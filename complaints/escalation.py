@@ -1,11 +1,11 @@
 """The SLA sweep: tickets past a deadline go one step up the escalation chain, once per breach.
 
 Run by beat every minute (``tasks.escalate_breached_tickets_task``). Set-based: each batch is
-one locked read, one bulk update, and bulk inserts of the history, the permissions and the
-notifications, whatever the batch size. A ticket records the deadline it was escalated for
-(``*_breach_escalated_for``), so the next sweep leaves it alone until a new deadline (a
-priority change, a pause) is breached too. Two sweeps running at once take disjoint rows
-(``SKIP LOCKED`` on PostgreSQL; SQLite serialises writers).
+one locked read, one ``UPDATE`` per new (queue, owner, status), and bulk inserts of the history,
+the permissions and the notifications, whatever the batch size. A ticket records the deadline
+it was escalated for (``*_breach_escalated_for``), so the next sweep leaves it alone until a
+new deadline (a priority change, a pause) is breached too. Two sweeps running at once take
+disjoint rows (``SKIP LOCKED`` on PostgreSQL; SQLite serialises writers).
 """
 
 import datetime
@@ -28,6 +28,7 @@ from complaints.models import (
 )
 from complaints.notifications import staff_notification
 from complaints.permissions import QUEUE_ROLE, sync_many_ticket_permissions
+from portal.bulk_sql import insert_rows
 
 BATCH_SIZE = 5000
 # What the sweep reads of a ticket: the rest of the row stays in the database.
@@ -42,6 +43,8 @@ SWEEP_FIELDS = (
     "resolution_due_at",
     "first_response_at",
 )
+# The history rows it writes, as tuples in this order.
+EVENT_FIELDS = ("ticket", "kind", "from_value", "to_value", "actor", "reason", "created_at")
 
 
 def breached_tickets(now: datetime.datetime):
@@ -123,34 +126,23 @@ def _escalate_batch(tickets: list[Ticket], now: datetime.datetime, assigner: _As
         ticket.escalation_level += 1
         if ticket.queue != previous_queue or ticket.assignee_id is None:
             ticket.assignee_id = assigner.next_for(ticket.queue)
+        reason = template % {
+            "which": which,
+            "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+        }
         events.append(
-            TicketEvent(
-                ticket=ticket,
-                kind=TicketEventKind.ESCALATION,
-                from_value=previous_queue,
-                to_value=ticket.queue,
-                reason=template
-                % {
-                    "which": which,
-                    "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
-                },
-            )
+            (ticket.pk, TicketEventKind.ESCALATION, previous_queue, ticket.queue, None, reason, now)
         )
         if ticket.status == TicketStatus.NEW and ticket.assignee_id is not None:
             # The new owner has it now: a ticket with an owner is at least assigned.
             ticket.status = TicketStatus.ASSIGNED
             events.append(
-                TicketEvent(
-                    ticket=ticket,
-                    kind=TicketEventKind.STATUS,
-                    from_value=TicketStatus.NEW,
-                    to_value=TicketStatus.ASSIGNED,
-                )
+                (ticket.pk, TicketEventKind.STATUS, TicketStatus.NEW, ticket.status, None, "", now)
             )
         if ticket.assignee_id is not None:
             escalated_to[ticket.assignee_id].append(ticket)
     _save_escalations(tickets, now)
-    TicketEvent.objects.bulk_create(events, batch_size=2000)
+    insert_rows(TicketEvent, EVENT_FIELDS, events)
     _move_permissions(tickets)
     _tell_new_owners(escalated_to)
 
@@ -209,15 +201,14 @@ def _move_permissions(tickets: list[Ticket]) -> None:
     TicketUserObjectPermission.objects.filter(
         content_object_id__in=ids, permission=permission
     ).delete()
-    TicketUserObjectPermission.objects.bulk_create(
+    insert_rows(
+        TicketUserObjectPermission,
+        ("content_object", "user", "permission"),
         (
-            TicketUserObjectPermission(
-                content_object_id=ticket.pk, user_id=ticket.assignee_id, permission=permission
-            )
+            (ticket.pk, ticket.assignee_id, permission.pk)
             for ticket in tickets
             if ticket.assignee_id is not None
         ),
-        batch_size=2000,
     )
 
 

@@ -69,7 +69,20 @@ def assignable_users(queue: str) -> QuerySet:
     )
 
 
+class _ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """Reads the (short) list of staff in one plain query: Django's iterator() would open a
+    server-side cursor on PostgreSQL, three round trips for a dozen names."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in list(self.queryset):
+            yield self.choice(obj)
+
+
 class StaffChoiceField(forms.ModelChoiceField):
+    iterator = _ListedChoiceIterator
+
     def label_from_instance(self, obj) -> str:
         full_name = obj.get_full_name()
         return f"{full_name} ({obj.get_username()})" if full_name else obj.get_username()

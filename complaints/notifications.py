@@ -77,18 +77,26 @@ def notify_staff(user, ticket: Ticket, *, subject: str, body: str) -> Notificati
     return notification
 
 
-def status_message(ticket: Ticket) -> tuple[str, str]:
+def status_message(ticket: Ticket, detail: str = "") -> tuple[str, str]:
+    """Subject and text telling the customer a ticket's new status (and, say, its resolution)."""
     subject = _("Your ticket %(number)s: %(status)s") % {
         "number": ticket.number,
         "status": ticket.get_status_display(),
     }
-    body = _("Ticket %(number)s (%(subject)s) is now: %(status)s. Follow it at %(url)s") % {
+    values = {
         "number": ticket.number,
         "subject": ticket.subject,
         "status": ticket.get_status_display(),
+        "detail": detail,
         "url": f"{settings.SITE_URL}/my/tickets/",
     }
-    return subject, body
+    if detail:
+        body = _(
+            "Ticket %(number)s (%(subject)s) is now: %(status)s. %(detail)s Follow it at %(url)s"
+        )
+    else:
+        body = _("Ticket %(number)s (%(subject)s) is now: %(status)s. Follow it at %(url)s")
+    return subject, body % values
 
 
 def deliver(notification_id: int) -> bool:

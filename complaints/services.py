@@ -141,8 +141,11 @@ def open_ticket(
 
 
 @transaction.atomic
-def transition_ticket(ticket: Ticket, to_status: str, *, actor, reason: str = "") -> Ticket:
-    """The one way a ticket's status changes."""
+def transition_ticket(
+    ticket: Ticket, to_status: str, *, actor, reason: str = "", customer_detail: str = ""
+) -> Ticket:
+    """The one way a ticket's status changes. ``customer_detail`` goes into the message that
+    tells the customer (a resolution summary, say)."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if to_status not in TICKET_TRANSITIONS.get(ticket.status, frozenset()):
         raise TicketError(
@@ -206,7 +209,7 @@ def transition_ticket(ticket: Ticket, to_status: str, *, actor, reason: str = ""
         ]
     )
     _event(ticket, TicketEventKind.STATUS, previous, to_status, actor=actor, reason=reason)
-    subject, body = status_message(ticket)
+    subject, body = status_message(ticket, customer_detail)
     notify_customer(ticket, subject=subject, body=body)
     return ticket
 
@@ -291,7 +294,11 @@ def change_priority(ticket: Ticket, priority: str, *, actor, reason: str) -> Tic
 
 
 @transaction.atomic
-def add_note(ticket: Ticket, *, author, body: str, visibility: str) -> TicketNote:
+def add_note(
+    ticket: Ticket, *, author, body: str, visibility: str, notify: bool = True
+) -> TicketNote:
+    """A note on the ticket; a staff note the customer can see is also texted to them, unless
+    the caller tells them in its own message (``notify=False``)."""
     if visibility not in NoteVisibility.values:
         raise ValidationError({"visibility": ValidationError(_("Unknown visibility."), "invalid")})
     if not (body or "").strip():
@@ -312,7 +319,7 @@ def add_note(ticket: Ticket, *, author, body: str, visibility: str) -> TicketNot
         transition_ticket(
             ticket, TicketStatus.IN_PROGRESS, actor=author, reason=_("The customer replied.")
         )
-    elif visibility == NoteVisibility.CUSTOMER and not from_customer:
+    elif visibility == NoteVisibility.CUSTOMER and not from_customer and notify:
         notify_customer(
             ticket,
             subject=_("A reply on your ticket %(number)s") % {"number": ticket.number},
@@ -385,6 +392,11 @@ def _escalate(ticket: Ticket, *, actor, reason: str) -> Ticket:
 @transaction.atomic
 def reopen_ticket(ticket: Ticket, *, actor, reason: str, to_queue: str | None = None) -> Ticket:
     """Reopen a resolved or closed ticket, optionally handing it to another queue's member."""
+    if ticket.status not in REOPENABLE:
+        raise TicketError(
+            TicketErrorCode.INVALID_TRANSITION,
+            _("Only a resolved or closed ticket can be reopened."),
+        )
     ticket = transition_ticket(ticket, TicketStatus.ASSIGNED, actor=actor, reason=reason)
     if to_queue and to_queue != ticket.queue:
         previous_queue = ticket.queue
@@ -464,8 +476,11 @@ def resolve_ticket(
             actor=actor,
             reason=entry.description,
         )
-    add_note(ticket, author=actor, body=resolution, visibility=NoteVisibility.CUSTOMER)
-    return transition_ticket(ticket, TicketStatus.RESOLVED, actor=actor)
+    # One message tells the customer both: resolved, and how.
+    note = add_note(
+        ticket, author=actor, body=resolution, visibility=NoteVisibility.CUSTOMER, notify=False
+    )
+    return transition_ticket(ticket, TicketStatus.RESOLVED, actor=actor, customer_detail=note.body)
 
 
 def _dispute_account(ticket: Ticket):

@@ -22,6 +22,7 @@ urlpatterns = [
         views.CustomerTicketActionView.as_view(),
         name="customer-ticket-action",
     ),
+    path("my/messages/", views.CustomerMessageListView.as_view(), name="customer-messages"),
     path("survey/<str:token>/", views.SurveyAnswerView.as_view(), name="survey-answer"),
     path("workspace/tickets/", views.TicketQueueView.as_view(), name="ticket-queue"),
     path(

@@ -256,13 +256,31 @@ class CustomerTicketMixin(LoginRequiredMixin):
             raise Http404 from exc
 
 
-class CustomerTicketListView(CustomerTicketMixin, View):
+class CustomerListPage(CustomerTicketMixin, View):
+    """One page of a customer's own rows, newest first."""
+
+    template_name: str
+    rows_name: str
+
+    def rows(self, user):
+        raise NotImplementedError
+
     def get(self, request):
-        page = Paginator(selectors.customer_tickets(request.user), TICKETS_PER_PAGE).get_page(
-            _page_number(request)
-        )
-        context = {"page_obj": page, "tickets": list(page.object_list)}
-        return _no_cache(render(request, "complaints/customer_ticket_list.html", context))
+        page = Paginator(self.rows(request.user), TICKETS_PER_PAGE).get_page(_page_number(request))
+        context = {"page_obj": page, self.rows_name: list(page.object_list)}
+        return _no_cache(render(request, self.template_name, context))
+
+
+class CustomerTicketListView(CustomerListPage):
+    template_name, rows_name = "complaints/customer_ticket_list.html", "tickets"
+    rows = staticmethod(selectors.customer_tickets)
+
+
+class CustomerMessageListView(CustomerListPage):
+    """The customer's messages: every SMS and e-mail the site queued for them, sent or not."""
+
+    template_name, rows_name = "complaints/customer_message_list.html", "messages_sent"
+    rows = staticmethod(selectors.customer_messages)
 
 
 class CustomerTicketNewView(CustomerTicketMixin, View):

@@ -112,6 +112,15 @@ class TicketEventSerializer(serializers.ModelSerializer):
         fields = ["kind", "from_value", "to_value", "actor", "reason", "created_at"]
         read_only_fields = fields
 
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        request = self.context.get("request")
+        if self.context.get("customer_view") and event.actor_id != getattr(request.user, "pk", 0):
+            # Customers see what happened and when, not which staff member did it or why
+            # (reasons are written for colleagues); their own moves keep their own words.
+            data["actor"], data["reason"] = None, ""
+        return data
+
 
 class TicketNoteSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)

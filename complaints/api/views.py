@@ -22,8 +22,7 @@ from rest_framework.response import Response
 
 from complaints import selectors, services, surveys
 from complaints.api import filters, serializers
-from complaints.choices import REOPENABLE, NoteVisibility
-from complaints.error_codes import TicketErrorCode
+from complaints.choices import NoteVisibility
 from complaints.models import Ticket
 from complaints.permissions import can_work_ticket
 from crm.choices import Channel
@@ -236,13 +235,6 @@ class TicketViewSet(
     def reopen(self, request, pk=None):
         ticket = self.get_object()
         data = self._input(serializers.TicketReasonSerializer)
-        if ticket.status not in REOPENABLE:
-            # reopen_ticket moves to "assigned", which the table also allows from "new": only a
-            # finished ticket is reopened. (A guard the service should own; reported.)
-            raise services.TicketError(
-                TicketErrorCode.INVALID_TRANSITION,
-                _("Only a resolved or closed ticket can be reopened."),
-            )
         return self._detail(
             services.reopen_ticket(ticket, actor=request.user, reason=data["reason"])
         )

@@ -191,6 +191,9 @@ def test_a_customer_sees_neither_internal_notes_nor_surveys(customer_login, engi
     assert [note["body"] for note in body["notes"]] == ["基站已修复。"]
     assert "surveys" not in body
     assert body["description"] == "客厅里打电话经常断线。"
+    # The timeline shows the status changes, without staff names or their reasons.
+    assert {event["kind"] for event in body["events"]} == {"status"}
+    assert {(event["actor"], event["reason"]) for event in body["events"]} == {(None, "")}
 
 
 # --- Opening --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from complaints.choices import (
     TicketStatus,
 )
 from complaints.models import Callback, Survey, Ticket, TicketAttachment
+from complaints.notifications import deliver_pending
 from complaints.services import (
     add_note,
     assign_ticket,
@@ -280,6 +281,48 @@ def test_customer_pages_refuse_staff_and_outsiders(client, personas, persona):
     client.force_login(personas[persona])
 
     assert client.get(reverse("customer-tickets")).status_code == 403
+    assert client.get(reverse("customer-messages")).status_code == 403
+
+
+def test_customer_sees_the_messages_sent_about_their_own_tickets_only(
+    client, customer_user, specialist, engineer, line, other_line
+):
+    resolved_fault(specialist, engineer, line)
+    make_ticket(specialist, line=other_line, subject="别人的工单")
+    deliver_pending()
+    client.force_login(customer_user)
+
+    response = client.get(reverse("customer-messages"), headers=EN)
+
+    shown = response.context["messages_sent"]
+    html = html_of(response)
+    assert response.status_code == 200
+    # One SMS per status change of the customer's ticket, the resolution in the last one; the
+    # customer has no e-mail address on file, so no e-mail.
+    assert [message.subject.split("：")[-1] for message in shown] == ["已解决", "处理中", "已派单"]
+    assert "已更换基站板卡，信号恢复。" in shown[0].body
+    assert {(m.channel, m.status, m.customer_id) for m in shown} == {
+        ("sms", "sent", line.customer_id)
+    }
+    assert "别人的工单" not in html
+    # The number is masked like every other on the site.
+    assert line.msisdn not in html
+    assert f"{line.msisdn[:3]}****{line.msisdn[-4:]}" in html
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_customer_messages_page_runs_a_constant_number_of_queries(
+    client, customer_user, specialist, engineer, line, django_assert_num_queries, count
+):
+    for _ in range(count):
+        resolved_fault(specialist, engineer, line)
+    client.force_login(customer_user)
+    # The session comes from the cache. 1 user, 2 their permissions (the customer role),
+    # 3 the count for the pager, 4 the page of messages with their tickets.
+    with django_assert_num_queries(4):
+        response = client.get(reverse("customer-messages"))
+
+    assert len(response.context["messages_sent"]) == 3 * count
 
 
 def test_customer_pages_send_anonymous_visitors_to_sign_in(client):

@@ -23,6 +23,7 @@ from complaints.services import (
     assign_ticket,
     change_priority,
     open_ticket,
+    reopen_ticket,
     transition_ticket,
 )
 from portal.roles import Role
@@ -230,3 +231,14 @@ def test_a_customer_reply_restarts_a_waiting_ticket_and_finished_ones_take_no_re
     ticket = transition_ticket(ticket, TicketStatus.CANCELLED, actor=agent, reason="重复工单")
     with pytest.raises(TicketError):
         add_note(ticket, author=user, body="还在吗", visibility="customer")
+
+
+def test_only_finished_tickets_are_reopened(agent):
+    ticket = new_ticket(agent, kind=TicketKind.INQUIRY)
+
+    with pytest.raises(TicketError) as refused:
+        reopen_ticket(ticket, actor=agent, reason="再看看")
+
+    ticket.refresh_from_db()
+    assert refused.value.code == TicketErrorCode.INVALID_TRANSITION
+    assert ticket.status == TicketStatus.NEW
