@@ -214,6 +214,27 @@ _EXTRA_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     ),
     Role.CUSTOMER: (),
 }
+# --- training (issue 7): every staff role takes training and writes suggestions; supervisors
+# assign courses, see the team's KPIs and answer the suggestions.
+_TRAINING = (
+    "training.view_course",
+    "training.view_assessment",
+    "training.add_attempt",
+    "training.view_certificate",
+    "training.view_staffkpi",
+    "training.add_suggestion",
+)
+for _role in STAFF_ROLES:
+    _EXTRA_PERMISSIONS[_role] = (*_EXTRA_PERMISSIONS[_role], *_TRAINING)
+_EXTRA_PERMISSIONS[Role.SUPERVISOR] = (
+    *_EXTRA_PERMISSIONS[Role.SUPERVISOR],
+    "training.view_assignment",
+    "training.add_assignment",
+    "training.view_team_kpis",
+    "training.view_suggestion",
+    "training.change_suggestion",
+)
+
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     spec.role: (spec.permission, *_EXTRA_PERMISSIONS[spec.role]) for spec in ROLES
 }

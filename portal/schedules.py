@@ -61,3 +61,33 @@ DEFAULT_PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         every_seconds=30,
     ),
 )
+
+# --- training (issue 7) ---------------------------------------------------------------------
+DEFAULT_PERIODIC_TASKS += (
+    PeriodicTaskSpec(
+        name="training: overdue training reminders",
+        task="training.tasks.remind_overdue_training",
+        description=_("Reminds staff of overdue training and tells their supervisor."),
+        crontab="0 9 * * *",
+    ),
+    PeriodicTaskSpec(
+        name="training: remedial training for low satisfaction",
+        task="training.tasks.assign_remedial_training_task",
+        description=_(
+            "Assigns a category's course to staff whose tickets of it score low repeatedly."
+        ),
+        every_seconds=3600,
+    ),
+    PeriodicTaskSpec(
+        name="training: close attempts past their time limit",
+        task="training.tasks.expire_overdue_attempts_task",
+        description=_("Scores assessment attempts whose time limit ran out without a submission."),
+        every_seconds=300,
+    ),
+    PeriodicTaskSpec(
+        name="training: monthly staff KPIs",
+        task="training.tasks.compute_kpis_task",
+        description=_("Computes this month's staff KPIs (and last month's final ones early on)."),
+        crontab="30 1 * * *",
+    ),
+)

@@ -407,6 +407,24 @@ COMPLAINTS_ATTACHMENTS_PER_TICKET = env.int("COMPLAINTS_ATTACHMENTS_PER_TICKET",
 # The address survey links and e-mails point at.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# --- Training (issue 7) -------------------------------------------------------------------------
+
+# Overdue training is reminded again after this many days while it stays overdue.
+TRAINING_REMINDER_REPEAT_DAYS = env.int("TRAINING_REMINDER_REPEAT_DAYS", default=7)
+# A survey score at or below TRAINING_REMEDIAL_LOW_SCORE is low; TRAINING_REMEDIAL_THRESHOLD low
+# scores on one staff member's tickets of one category within TRAINING_REMEDIAL_WINDOW_DAYS
+# assign that category's course, due TRAINING_REMEDIAL_DUE_DAYS later.
+TRAINING_REMEDIAL_LOW_SCORE = env.int("TRAINING_REMEDIAL_LOW_SCORE", default=2)
+TRAINING_REMEDIAL_THRESHOLD = env.int("TRAINING_REMEDIAL_THRESHOLD", default=3)
+TRAINING_REMEDIAL_WINDOW_DAYS = env.int("TRAINING_REMEDIAL_WINDOW_DAYS", default=30)
+TRAINING_REMEDIAL_DUE_DAYS = env.int("TRAINING_REMEDIAL_DUE_DAYS", default=14)
+if not 1 <= TRAINING_REMEDIAL_LOW_SCORE <= 5:
+    raise ImproperlyConfigured("TRAINING_REMEDIAL_LOW_SCORE must be a survey score from 1 to 5.")
+if TRAINING_REMEDIAL_THRESHOLD < 1:
+    raise ImproperlyConfigured("TRAINING_REMEDIAL_THRESHOLD must be at least 1.")
+# Module handouts: PDFs and pictures, each at most this size.
+TRAINING_ATTACHMENT_MAX_BYTES = env.int("TRAINING_ATTACHMENT_MAX_BYTES", default=10 * 2**20)
+
 # --- Health -------------------------------------------------------------------------------------
 
 HEALTHCHECK_TIMEOUT_SECONDS = env.float("HEALTHCHECK_TIMEOUT_SECONDS", default=2.0)
