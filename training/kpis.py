@@ -7,8 +7,9 @@ One aggregate query per source, grouped by staff member, for the whole month (As
 - **first-contact resolution**: of those, the ones resolved without escalation by the staff
   member who took the contact (opened the ticket);
 - **SLA compliance**: of those with a resolution deadline, the ones resolved by it;
-- **satisfaction**: surveys answered in the month on tickets assigned to the staff member, and
-  their average score (1–5);
+- **satisfaction**: surveys answered in the month, counted for the staff member who resolved
+  the ticket (a low score reopens the ticket to someone else, so its current assignee would
+  be the wrong one), and their average score (1–5);
 - **interactions**: contacts started in the month by the staff member;
 - **orders and sales**: service orders taken in the month (not cancelled) and the fees of the
   completed ones, in yuan;
@@ -27,11 +28,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from complaints.choices import SurveyStatus
-from complaints.models import Survey, Ticket
+from complaints.choices import SurveyStatus, TicketEventKind, TicketStatus
+from complaints.models import Survey, Ticket, TicketEvent
 from crm.choices import OrderStatus
 from crm.models import Interaction, ServiceOrder
 from portal.roles import STAFF_ROLES
@@ -59,6 +60,19 @@ def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.date
     start = datetime.datetime.combine(month, datetime.time.min, tzinfo=zone)
     end = datetime.datetime.combine(next_month(month), datetime.time.min, tzinfo=zone)
     return start, end
+
+
+def surveys_with_resolver(surveys: QuerySet[Survey]) -> QuerySet[Survey]:
+    """Annotate ``resolver_id``: who resolved the ticket the survey asks about. The resolution
+    writes the survey and then its status event in one transaction, so the survey's resolution
+    is the ticket's first move to resolved at or after the survey's creation."""
+    resolution = TicketEvent.objects.filter(
+        ticket_id=OuterRef("ticket_id"),
+        kind=TicketEventKind.STATUS,
+        to_value=TicketStatus.RESOLVED,
+        created_at__gte=OuterRef("created_at"),
+    ).order_by("created_at", "pk")
+    return surveys.annotate(resolver_id=Subquery(resolution.values("actor_id")[:1]))
 
 
 def _pct(part: int, whole: int) -> Decimal | None:
@@ -158,15 +172,16 @@ def compute_monthly_kpis(month: datetime.date) -> int:
         .order_by()
     }
     surveys = {
-        row["ticket__assignee_id"]: row
-        for row in Survey.objects.filter(
-            status=SurveyStatus.ANSWERED,
-            answered_at__gte=start,
-            answered_at__lt=end,
-            score__isnull=False,
-            ticket__assignee_id__isnull=False,
+        row["resolver_id"]: row
+        for row in surveys_with_resolver(
+            Survey.objects.filter(
+                status=SurveyStatus.ANSWERED,
+                answered_at__gte=start,
+                answered_at__lt=end,
+                score__isnull=False,
+            )
         )
-        .values("ticket__assignee_id")
+        .values("resolver_id")
         .annotate(answered=Count("pk"), average=Avg("score"))
         .order_by()
     }

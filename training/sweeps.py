@@ -10,6 +10,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -19,6 +20,7 @@ from complaints.choices import SurveyStatus, TicketCategory
 from complaints.models import Notification, Survey
 from complaints.notifications import staff_notification
 from training.choices import AssignmentReason
+from training.kpis import surveys_with_resolver
 from training.models import Assignment, Course, RemedialCourse, RemedialTrigger
 from training.services import assign_course, holder_name, supervisors_of
 
@@ -79,28 +81,29 @@ def remind_overdue_assignments(now: datetime.datetime | None = None, limit: int 
 
 
 def low_score_groups(now: datetime.datetime | None = None) -> list[dict]:
-    """(staff member, category) pairs with at least the threshold of low scores in the window
+    """(resolver, category) pairs with at least the threshold of low scores in the window
     since their last trigger: one aggregate query over the answered surveys."""
     now = now or timezone.now()
     since = now - datetime.timedelta(days=settings.TRAINING_REMEDIAL_WINDOW_DAYS)
     low = settings.TRAINING_REMEDIAL_LOW_SCORE
     return list(
-        Survey.objects.filter(
-            status=SurveyStatus.ANSWERED,
-            answered_at__gte=since,
-            score__lte=low,
-            ticket__assignee_id__isnull=False,
+        surveys_with_resolver(
+            Survey.objects.filter(
+                status=SurveyStatus.ANSWERED, answered_at__gte=since, score__lte=low
+            )
         )
-        .values("ticket__assignee_id", "ticket__category")
+        .filter(resolver_id__isnull=False)
+        .values("resolver_id", "ticket__category")
         .annotate(low_scores=Count("pk"), last_answered_at=Max("answered_at"))
         .filter(low_scores__gte=settings.TRAINING_REMEDIAL_THRESHOLD)
-        .order_by("ticket__assignee_id", "ticket__category")
+        .order_by("resolver_id", "ticket__category")
     )
 
 
 def assign_remedial_training(now: datetime.datetime | None = None) -> int:
     """Repeated low satisfaction scores in one ticket category → that category's course for
-    the staff member, and their supervisor is told. Returns how many triggers fired.
+    the staff member who resolved those tickets, and their supervisor is told. Returns how
+    many triggers fired.
 
     Low scores count from the staff member's last trigger in the category on, so the same
     scores never trigger twice; a category without an active course triggers nothing."""
@@ -113,7 +116,7 @@ def assign_remedial_training(now: datetime.datetime | None = None) -> int:
         return 0
     fired = 0
     for group in low_score_groups(now):
-        user_id, category = group["ticket__assignee_id"], group["ticket__category"]
+        user_id, category = group["resolver_id"], group["ticket__category"]
         course = courses.get(category)
         if course is None:
             continue
@@ -124,26 +127,27 @@ def assign_remedial_training(now: datetime.datetime | None = None) -> int:
             .first()
         )
         since = now - datetime.timedelta(days=settings.TRAINING_REMEDIAL_WINDOW_DAYS)
-        scores = Survey.objects.filter(
-            status=SurveyStatus.ANSWERED,
-            answered_at__gte=max(since, previous) if previous else since,
-            score__lte=settings.TRAINING_REMEDIAL_LOW_SCORE,
-            ticket__assignee_id=user_id,
-            ticket__category=category,
-        )
+        scores = surveys_with_resolver(
+            Survey.objects.filter(
+                status=SurveyStatus.ANSWERED,
+                answered_at__gte=max(since, previous) if previous else since,
+                score__lte=settings.TRAINING_REMEDIAL_LOW_SCORE,
+                ticket__category=category,
+            )
+        ).filter(resolver_id=user_id)
         if previous is not None:
             scores = scores.exclude(answered_at=previous)
-        newest = scores.order_by("-answered_at", "-pk").select_related("ticket__assignee").first()
+        newest = scores.order_by("-answered_at", "-pk").first()
         count = scores.count()
         if newest is None or count < settings.TRAINING_REMEDIAL_THRESHOLD:
             continue
-        if _fire(newest, category, count, course, now):
+        if _fire(newest, user_id, category, count, course, now):
             fired += 1
     return fired
 
 
-def _fire(newest: Survey, category: str, count: int, course: Course, now) -> bool:
-    user = newest.ticket.assignee
+def _fire(newest: Survey, user_id: int, category: str, count: int, course: Course, now) -> bool:
+    user = get_user_model().objects.get(pk=user_id)
     due_on = timezone.localdate(now) + datetime.timedelta(days=settings.TRAINING_REMEDIAL_DUE_DAYS)
     try:
         with transaction.atomic():
