@@ -10,6 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.roles import Role
+from tests.training.factories import (
+    AssessmentFactory,
+    CourseFactory,
+    ModuleFactory,
+    answers_for,
+    correct_ids,
+    true_false_bank,
+)
 from training import services
 from training.choices import AttemptStatus, QuestionKind
 from training.error_codes import TrainingErrorCode
@@ -27,14 +35,6 @@ from training.services import (
     start_attempt,
     submit_attempt,
 )
-from tests.training.factories import (
-    AssessmentFactory,
-    CourseFactory,
-    ModuleFactory,
-    answers_for,
-    correct_ids,
-    true_false_bank,
-)
 
 
 @pytest.fixture
@@ -51,7 +51,9 @@ def assessment(db):
 
 def move_clock(attempt, minutes_past_deadline: int = 1) -> None:
     """Let the attempt's time limit pass (the clock is the database's row, not a mock)."""
-    shift = datetime.timedelta(minutes=attempt.assessment.time_limit_minutes + minutes_past_deadline)
+    shift = datetime.timedelta(
+        minutes=attempt.assessment.time_limit_minutes + minutes_past_deadline
+    )
     Attempt.objects.filter(pk=attempt.pk).update(
         started_at=attempt.started_at - shift, deadline_at=attempt.deadline_at - shift
     )
@@ -128,7 +130,9 @@ def test_choice_order_of_a_choice_question_is_shuffled_by_the_seed(specialist):
     for seed in range(4):
         attempt = start_attempt(assessment, user=specialist, seed=seed)
         item = attempt.questions.get()
-        assert sorted(item.choice_order) == sorted(item.question.choices.values_list("pk", flat=True))
+        assert sorted(item.choice_order) == sorted(
+            item.question.choices.values_list("pk", flat=True)
+        )
         orders.add(tuple(item.choice_order))
         submit_attempt(attempt, user=specialist, answers={})
 
@@ -339,7 +343,9 @@ def test_answers_cannot_change_after_the_time_limit(assessment, specialist):
     move_clock(attempt)
 
     with pytest.raises(TrainingError) as refused:
-        answer_question(attempt, 1, [attempt.questions.get(position=1).choice_order[0]], user=specialist)
+        answer_question(
+            attempt, 1, [attempt.questions.get(position=1).choice_order[0]], user=specialist
+        )
 
     assert refused.value.code == TrainingErrorCode.TIME_LIMIT_PASSED
     assert attempt.questions.get(position=1).selected is None
@@ -352,7 +358,9 @@ def test_the_conditional_update_refuses_a_stale_attempt_object(assessment, speci
     submit_attempt(attempt, user=specialist, answers={})
 
     with pytest.raises(TrainingError):
-        answer_question(stale, 1, [stale.questions.get(position=1).choice_order[0]], user=specialist)
+        answer_question(
+            stale, 1, [stale.questions.get(position=1).choice_order[0]], user=specialist
+        )
 
     assert AttemptQuestion.objects.filter(attempt=attempt, selected__isnull=False).count() == 0
 

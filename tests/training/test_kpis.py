@@ -57,9 +57,7 @@ def order(staff, *, fee: str, status: str, when) -> None:
     row = create_service_order(
         kind=OrderKind.REOPEN_DATA, customer=line.customer, subscription=line, actor=staff
     )
-    ServiceOrder.objects.filter(pk=row.pk).update(
-        fee=Decimal(fee), status=status, created_at=when
-    )
+    ServiceOrder.objects.filter(pk=row.pk).update(fee=Decimal(fee), status=status, created_at=when)
 
 
 @pytest.fixture

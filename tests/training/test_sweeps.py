@@ -33,7 +33,9 @@ def supervisor(personas):
 def scored_fault(personas, engineer, score: int, category: str = "mobile_signal"):
     """A fault the engineer resolved, whose survey the customer answered with ``score``."""
     ticket = make_ticket(
-        personas[Role.SERVICE_SPECIALIST], TicketKind.FAULT, line=MobileLineFactory(),
+        personas[Role.SERVICE_SPECIALIST],
+        TicketKind.FAULT,
+        line=MobileLineFactory(),
         category=category,
     )
     ticket = assign_ticket(ticket, engineer, actor=engineer)
@@ -123,9 +125,7 @@ def test_the_threshold_is_configurable(personas, engineer, settings):
     assert assign_remedial_training() == 1
 
 
-def test_low_scores_count_for_who_resolved_not_who_holds_the_reopened_ticket(
-    personas, engineer
-):
+def test_low_scores_count_for_who_resolved_not_who_holds_the_reopened_ticket(personas, engineer):
     for score in (1, 1, 1):
         survey = scored_fault(personas, engineer, score)
     survey.ticket.refresh_from_db()
@@ -209,4 +209,3 @@ def test_training_not_yet_due_or_completed_is_not_reminded(personas):
 
     assert remind_overdue_assignments() == 0
     assert messages_to(specialist) == []
-
