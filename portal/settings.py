@@ -329,6 +329,17 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
+# training (issue 7): its choice sets share field names ("status", "kind") with other apps'.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    f"{name}Enum": f"training.choices.{name}.choices"
+    for name in (
+        "CourseSource",
+        "AssignmentReason",
+        "QuestionKind",
+        "AttemptStatus",
+        "SuggestionStatus",
+    )
+}
 
 # --- Celery ------------------------------------------------------------------------------------
 

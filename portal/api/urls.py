@@ -8,16 +8,19 @@ from billing.api.urls import router as billing_router
 from complaints.api.urls import router as complaints_router
 from crm.api.urls import router as crm_router
 from portal.api import views
+from training.api.urls import router as training_router
 
 router = DefaultRouter()
 router.registry.extend(crm_router.registry)
 router.registry.extend(billing_router.registry)
 router.registry.extend(cdr_router.registry)
 router.registry.extend(complaints_router.registry)
+router.registry.extend(training_router.registry)
 
 urlpatterns = [
     path("me/", views.CurrentUserView.as_view(), name="api-me"),
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("", include("billing.api.bill_urls")),
+    path("", include("training.api.urls")),
     *router.urls,
 ]

@@ -166,9 +166,7 @@ def test_an_exam_taken_through_the_pages_issues_a_certificate(client, specialist
     assert reverse("training-certificate-pdf", args=[certificate.pk]) in html_of(result)
 
 
-def test_a_late_hand_in_through_the_page_scores_only_what_was_saved(
-    client, specialist, assessment
-):
+def test_a_late_hand_in_through_the_page_scores_only_what_was_saved(client, specialist, assessment):
     attempt = start_attempt(assessment, user=specialist)
     shift = datetime.timedelta(minutes=assessment.time_limit_minutes + 1)
     Attempt.objects.filter(pk=attempt.pk).update(
@@ -368,7 +366,8 @@ def test_assigning_needs_a_person_or_a_role_and_a_due_date_ahead(client, supervi
 
     neither = client.post(reverse("training-team"), {"course": course.pk, "due_on": "2099-01-31"})
     past = client.post(
-        reverse("training-team"), {"course": course.pk, "user": specialist.pk, "due_on": "2020-01-01"}
+        reverse("training-team"),
+        {"course": course.pk, "user": specialist.pk, "due_on": "2020-01-01"},
     )
 
     assert neither.status_code == 400
@@ -378,9 +377,7 @@ def test_assigning_needs_a_person_or_a_role_and_a_due_date_ahead(client, supervi
     assert course.assignments.count() == 0
 
 
-def test_the_ranking_orders_by_incentive_score_and_filters_by_team(
-    client, personas, supervisor
-):
+def test_the_ranking_orders_by_incentive_score_and_filters_by_team(client, personas, supervisor):
     month = timezone.localdate().replace(day=1)
     team = Team.objects.create(name="一组", supervisor=supervisor)
     TeamMember.objects.create(team=team, user=personas[Role.SERVICE_SPECIALIST])
@@ -393,9 +390,7 @@ def test_the_ranking_orders_by_incentive_score_and_filters_by_team(
     assert len(everyone.context["ranking"]) == 5
     scores = [kpi.incentive_score for kpi in everyone.context["ranking"]]
     assert scores == sorted(scores, reverse=True)
-    assert [kpi.user for kpi in one_team.context["ranking"]] == [
-        personas[Role.SERVICE_SPECIALIST]
-    ]
+    assert [kpi.user for kpi in one_team.context["ranking"]] == [personas[Role.SERVICE_SPECIALIST]]
     # Trends by role: one row per role with KPIs this month, one column (this month).
     assert len(everyone.context["trend_rows"]) == 5
     assert everyone.context["months"] == [month]
