@@ -15,6 +15,8 @@ import secrets
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
+import filetype
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -44,6 +46,7 @@ from training.models import (
     Choice,
     Course,
     Module,
+    ModuleAttachment,
     ModuleProgress,
     Question,
     Suggestion,
@@ -216,6 +219,43 @@ def _refresh_completion(user_id: int, course: Course) -> None:
         Assignment.objects.filter(course=course, user_id=user_id, completed_at__isnull=True).update(
             completed_at=timezone.now()
         )
+
+
+TRAINING_ATTACHMENT_TYPES = frozenset(
+    {"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp"}
+)
+
+
+@transaction.atomic
+def add_module_attachment(module: Module, upload) -> ModuleAttachment:
+    """Keep a handout with a module after checking its size and real type (read from its
+    first bytes, not from its name)."""
+    max_bytes = settings.TRAINING_ATTACHMENT_MAX_BYTES
+    if upload.size > max_bytes:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("A file may be at most %(mb).0f MB.") % {"mb": max_bytes / 2**20},
+                    code="attachment_too_large",
+                )
+            }
+        )
+    head = upload.read(2048)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in TRAINING_ATTACHMENT_TYPES:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("Attach a PDF or a picture (JPEG, PNG, GIF, WebP)."),
+                    code="attachment_type",
+                )
+            }
+        )
+    name = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:200]
+    return ModuleAttachment.objects.create(
+        module=module, file=upload, original_name=name, content_type=kind.mime, size=upload.size
+    )
 
 
 # --- Question banks ---------------------------------------------------------------------------

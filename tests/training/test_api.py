@@ -186,9 +186,7 @@ def test_the_public_certificate_check_needs_no_login(specialist, assessment):
     ).certificate
     anonymous = APIClient()
 
-    known = anonymous.get(
-        reverse("api-certificate-check"), {"code": certificate.verification_code}
-    )
+    known = anonymous.get(reverse("api-certificate-check"), {"code": certificate.verification_code})
     unknown = anonymous.get(reverse("api-certificate-check"), {"code": "NOPE"})
 
     assert known.status_code == 200
@@ -307,9 +305,7 @@ def test_course_list_query_count_is_constant(specialist, django_assert_num_queri
 
 
 @pytest.mark.parametrize("staff", [0, 4])
-def test_kpi_list_query_count_is_constant(
-    supervisor, make_user, django_assert_num_queries, staff
-):
+def test_kpi_list_query_count_is_constant(supervisor, make_user, django_assert_num_queries, staff):
     for n in range(staff):
         make_user(Role.TECH_SUPPORT, username=f"engineer-{n}")
     compute_monthly_kpis(timezone.localdate())
