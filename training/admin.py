@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin import ReadOnlyAdminMixin
+from training.choices import QuestionKind
 from training.models import (
     Assessment,
     Assignment,
@@ -105,8 +106,31 @@ class ModuleAdmin(admin.ModelAdmin):
                 self.message_user(request, "; ".join(exc.messages), level="error")
 
 
+class ChoiceFormSet(forms.BaseInlineFormSet):
+    """The options must make a question that can be scored: the same rules as
+    ``services.add_question`` (single choice and true/false: one correct option; multiple
+    choice: at least one; always at least two options)."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        correct = sum(1 for data in kept if data.get("is_correct"))
+        kind = getattr(self.instance, "kind", "")
+        if len(kept) < 2:
+            raise ValidationError(_("Give at least two options."))
+        if kind in (QuestionKind.SINGLE, QuestionKind.TRUE_FALSE) and correct != 1:
+            raise ValidationError(_("A single-choice question has exactly one correct option."))
+        if kind == QuestionKind.MULTIPLE and correct < 1:
+            raise ValidationError(_("Mark at least one option correct."))
+
+
 class ChoiceInline(admin.TabularInline):
     model = Choice
+    formset = ChoiceFormSet
     extra = 0
     fields = ("position", "text", "is_correct")
 

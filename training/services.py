@@ -366,7 +366,14 @@ def start_attempt(assessment: Assessment, *, user, seed: int | None = None) -> A
             TrainingErrorCode.ATTEMPT_IN_PROGRESS, _("Finish the attempt you have started first.")
         )
     if running is not None:
-        finish_attempt(running)
+        # Its time ran out unsubmitted: score it now (under its lock, unless the sweep has).
+        expired = (
+            Attempt.objects.select_for_update()
+            .filter(pk=running.pk, status=AttemptStatus.IN_PROGRESS)
+            .first()
+        )
+        if expired is not None:
+            finish_attempt(expired)
     used = Attempt.objects.filter(assessment=assessment, user=user).count()
     if used >= assessment.max_attempts:
         raise TrainingError(
@@ -561,7 +568,7 @@ def expire_overdue_attempts(now: datetime.datetime | None = None, limit: int = 5
     for attempt_id in ids:
         with transaction.atomic():
             attempt = (
-                Attempt.objects.select_for_update(skip_locked=True)
+                Attempt.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=attempt_id, status=AttemptStatus.IN_PROGRESS)
                 .select_related("assessment__course", "user")
                 .first()

@@ -22,7 +22,7 @@ from complaints.notifications import staff_notification
 from training.choices import AssignmentReason
 from training.kpis import surveys_with_resolver
 from training.models import Assignment, Course, RemedialCourse, RemedialTrigger
-from training.services import assign_course, holder_name, supervisors_of
+from training.services import TrainingError, assign_course, holder_name, supervisors_of
 
 logger = logging.getLogger(__name__)
 
@@ -141,8 +141,12 @@ def assign_remedial_training(now: datetime.datetime | None = None) -> int:
         count = scores.count()
         if newest is None or count < settings.TRAINING_REMEDIAL_THRESHOLD:
             continue
-        if _fire(newest, user_id, category, count, course, now):
-            fired += 1
+        try:
+            if _fire(newest, user_id, category, count, course, now):
+                fired += 1
+        except TrainingError as exc:
+            # Someone who no longer holds a staff role, say: the others still get theirs.
+            logger.warning("no remedial training for user %s: %s", user_id, exc.message)
     return fired
 
 

@@ -337,3 +337,26 @@ def test_suggestion_and_assignment_lists_query_counts_are_constant(
         assignments = client.get(reverse("api-assignment-list"))
 
     assert (suggestions.json()["count"], assignments.json()["count"]) == (count, count)
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_assessment_and_certificate_lists_query_counts_are_constant(
+    specialist, django_assert_num_queries, count
+):
+    for _ in range(count):
+        course = CourseFactory()
+        true_false_bank(course, 2)
+        assessment = AssessmentFactory(course=course, question_count=2)
+        attempt = start_attempt(assessment, user=specialist)
+        submit_attempt(attempt, user=specialist, answers=answers_for(attempt, 2))
+    client = client_for(specialist)
+    client.get(reverse("api-certificate-list"))
+
+    # Each: 1 count, 2 the page (assessments with their courses; certificates with their
+    # users and courses).
+    with django_assert_num_queries(4):
+        assessments = client.get(reverse("api-assessment-list"))
+        certificates = client.get(reverse("api-certificate-list"))
+
+    # The 11 reference assessments and the new ones; a certificate for each pass.
+    assert (assessments.json()["count"], certificates.json()["count"]) == (11 + count, count)

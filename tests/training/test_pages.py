@@ -481,3 +481,17 @@ def test_course_page_runs_a_constant_number_of_queries(
     # 6 its assessments, 7 its roles, 8 my attempts at it.
     with django_assert_num_queries(8):
         client.get(reverse("training-course", args=[assessment.course_id]))
+
+
+@pytest.mark.parametrize("months", [1, 4])
+def test_my_kpis_page_runs_a_constant_number_of_queries(
+    client, specialist, django_assert_num_queries, months
+):
+    for month in range(1, months + 1):
+        compute_monthly_kpis(datetime.date(2026, month, 1))
+    client.force_login(specialist)
+    # 1 user, 2 permissions; 3 my KPIs of the last 12 months with team.
+    with django_assert_num_queries(3):
+        response = client.get(reverse("training-my-kpis"))
+
+    assert len(response.context["kpis"]) == months
