@@ -493,3 +493,18 @@ def test_assigning_a_course_twice_keeps_one_open_assignment(assessment, speciali
 
     assert first.pk == second.pk
     assert Assignment.objects.filter(user=specialist).count() == 1
+
+
+def test_the_database_freezes_the_answers_of_a_finished_attempt(assessment, specialist):
+    attempt = start_attempt(assessment, user=specialist)
+    attempt = submit_attempt(attempt, user=specialist, answers=answers_for(attempt, 3))
+    item = attempt.questions.get(position=1)
+    before = item.selected
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AttemptQuestion.objects.filter(pk=item.pk).update(selected=item.choice_order)
+
+    item.refresh_from_db()
+    assert len(before) == 1
+    assert item.selected == before
+    assert AttemptQuestion.objects.filter(attempt=attempt, is_correct=True).count() == 3

@@ -9,6 +9,54 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# Answers are frozen in the database itself: once an attempt is submitted or expired, no
+# statement may change the options chosen for its questions (the services never try; this
+# guards any other path, a bulk update or a console).
+SQLITE_FREEZE = """
+CREATE TRIGGER training_answers_frozen
+BEFORE UPDATE OF selected, answered_at ON training_attemptquestion
+WHEN (SELECT status FROM training_attempt WHERE id = NEW.attempt_id) <> 'in_progress'
+BEGIN
+    SELECT RAISE(ABORT, 'the answers of a finished attempt cannot change');
+END;
+"""
+POSTGRES_FREEZE = """
+CREATE FUNCTION training_answers_frozen() RETURNS trigger AS $$
+BEGIN
+    IF (SELECT status FROM training_attempt WHERE id = NEW.attempt_id) <> 'in_progress' THEN
+        RAISE EXCEPTION 'the answers of a finished attempt cannot change'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER training_answers_frozen
+BEFORE UPDATE OF selected, answered_at ON training_attemptquestion
+FOR EACH ROW EXECUTE FUNCTION training_answers_frozen();
+"""
+UNFREEZE = {
+    "sqlite": "DROP TRIGGER IF EXISTS training_answers_frozen;",
+    "postgresql": (
+        "DROP TRIGGER IF EXISTS training_answers_frozen ON training_attemptquestion; "
+        "DROP FUNCTION IF EXISTS training_answers_frozen();"
+    ),
+}
+
+
+def freeze_answers(apps, schema_editor):
+    sql = {"sqlite": SQLITE_FREEZE, "postgresql": POSTGRES_FREEZE}.get(
+        schema_editor.connection.vendor
+    )
+    if sql:
+        schema_editor.execute(sql)
+
+
+def unfreeze_answers(apps, schema_editor):
+    sql = UNFREEZE.get(schema_editor.connection.vendor)
+    if sql:
+        schema_editor.execute(sql)
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -477,4 +525,5 @@ class Migration(migrations.Migration):
             model_name='staffkpi',
             constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='kpi_month_first_day'),
         ),
+        migrations.RunPython(freeze_answers, unfreeze_answers),
     ]
