@@ -7,7 +7,8 @@ empty querysets: an id outside the scope is the same 404 as a missing one.
 
 import datetime
 
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from training.choices import AttemptStatus
 from training.kpis import next_month
@@ -81,14 +82,32 @@ def assessments_for(user) -> QuerySet[Assessment]:
 
 
 def assignments_for(user) -> QuerySet[Assignment]:
-    """Supervisors: everyone's; staff: their own."""
+    """Supervisors: everyone's; staff: their own. Each with its progress: the course's module
+    count and how many of them its staff member has read (subqueries of the same query)."""
     if may_view_team(user):
         scope = Assignment.objects.all()
     elif may_take_training(user):
         scope = Assignment.objects.filter(user=user)
     else:
         return Assignment.objects.none()
-    return scope.select_related("course", "user", "assigned_by")
+    return with_assignment_progress(scope.select_related("course", "user", "assigned_by"))
+
+
+def with_assignment_progress(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    course_modules = Module.objects.filter(course=OuterRef("course"))
+    read = ModuleProgress.objects.filter(user=OuterRef("user"), module__course=OuterRef("course"))
+    return assignments.annotate(
+        module_count=Coalesce(
+            Subquery(
+                course_modules.order_by().values("course").annotate(n=Count("pk")).values("n")
+            ),
+            0,
+        ),
+        modules_done=Coalesce(
+            Subquery(read.order_by().values("user").annotate(n=Count("pk")).values("n")),
+            0,
+        ),
+    )
 
 
 def attempts_for(user) -> QuerySet[Attempt]:

@@ -495,3 +495,23 @@ def test_my_kpis_page_runs_a_constant_number_of_queries(
         response = client.get(reverse("training-my-kpis"))
 
     assert len(response.context["kpis"]) == months
+
+
+def test_supervisors_see_each_assignments_module_progress(client, specialist, supervisor):
+    course = CourseFactory()
+    first, _second, _third = (ModuleFactory(course=course) for _ in range(3))
+    assign_course(
+        course,
+        specialist,
+        due_on=timezone.localdate() + datetime.timedelta(days=3),
+        actor=supervisor,
+    )
+    client.force_login(specialist)
+    client.post(reverse("training-module-complete", args=[first.pk]))
+    client.force_login(supervisor)
+
+    response = client.get(reverse("training-team"))
+
+    [row] = response.context["assignments"]
+    assert (row.modules_done, row.module_count) == (1, 3)
+    assert '<progress value="1" max="3"></progress> 1/3' in html_of(response)

@@ -86,6 +86,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
     assigned_by = serializers.CharField(
         source="assigned_by.username", read_only=True, allow_null=True
     )
+    module_count = serializers.IntegerField(read_only=True, help_text=_("Modules of the course."))
+    modules_done = serializers.IntegerField(
+        read_only=True, help_text=_("Modules the staff member has read.")
+    )
 
     class Meta:
         model = Assignment
@@ -94,6 +98,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "course",
             "course_title",
             "user",
+            "module_count",
+            "modules_done",
             "due_on",
             "reason",
             "role",
