@@ -31,6 +31,11 @@ urlpatterns = [
         name="training-attempt",
     ),
     path(
+        "workspace/training/handouts/<int:pk>/",
+        views.HandoutView.as_view(),
+        name="training-handout",
+    ),
+    path(
         "workspace/training/certificates/<int:pk>/certificate.pdf",
         views.CertificatePdfView.as_view(),
         name="training-certificate-pdf",

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +37,7 @@ from training.models import (
     Certificate,
     Course,
     Module,
+    ModuleAttachment,
     Suggestion,
     Team,
 )
@@ -233,6 +234,25 @@ class AttemptView(StaffTrainingMixin, View):
             "certificate": getattr(attempt, "certificate", None) if attempt.passed else None,
         }
         return _no_cache(render(self.request, "training/attempt.html", context, status=status))
+
+
+class HandoutView(StaffTrainingMixin, View):
+    """Download a module's handout: staff who take training; media is never served directly."""
+
+    def get(self, request, pk):
+        try:
+            handout = ModuleAttachment.objects.get(
+                pk=pk, module__course__in=selectors.courses_for(request.user)
+            )
+        except ModuleAttachment.DoesNotExist as exc:
+            raise Http404 from exc
+        response = FileResponse(
+            handout.file.open("rb"),
+            as_attachment=True,
+            filename=handout.original_name,
+            content_type=handout.content_type,
+        )
+        return _no_cache(response)
 
 
 class CertificatePdfView(StaffTrainingMixin, View):

@@ -6,11 +6,13 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.roles import STAFF_ROLES, Role
 from tests.billing.test_invoice import pdf_text
+from tests.complaints.test_pages import PNG
 from tests.training.factories import (
     AssessmentFactory,
     CourseFactory,
@@ -25,6 +27,7 @@ from training.forms import answer_field_name
 from training.kpis import compute_monthly_kpis
 from training.models import Attempt, Certificate, Course, Suggestion, Team, TeamMember
 from training.services import (
+    add_module_attachment,
     assign_course,
     start_attempt,
     submit_attempt,
@@ -515,3 +518,20 @@ def test_supervisors_see_each_assignments_module_progress(client, specialist, su
     [row] = response.context["assignments"]
     assert (row.modules_done, row.module_count) == (1, 3)
     assert '<progress value="1" max="3"></progress> 1/3' in html_of(response)
+
+
+def test_handouts_download_for_staff_only(client, personas, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    module = ModuleFactory()
+    handout = add_module_attachment(module, SimpleUploadedFile("讲义.png", PNG))
+    url = reverse("training-handout", args=[handout.pk])
+    client.force_login(personas[Role.SALES_ADVISOR])
+    staff = client.get(url)
+    page = html_of(client.get(reverse("training-course", args=[module.course_id])))
+    client.force_login(personas[Role.CUSTOMER])
+    customer = client.get(url)
+
+    assert staff.status_code == 200
+    assert b"".join(staff.streaming_content) == PNG
+    assert url in page
+    assert customer.status_code == 403
