@@ -56,6 +56,7 @@ from billing.models import (
     InstalmentEvent,
     InstalmentPlan,
     PrepaidBalance,
+    Promotion,
     PromotionRedemption,
 )
 from billing.money import ZERO, AmountError, parse_yuan, round_half_up_to_fen, split_evenly
@@ -332,6 +333,62 @@ def _event(plan, kind, *, actor=None, due=None, amount=None, reason="") -> Insta
     )
 
 
+@dataclass(frozen=True)
+class Quote:
+    """What a purchase would be: the price, the group-purchase discount, the down payment, the
+    financed amount, its interest and the schedule of dues."""
+
+    device: Device
+    discount: Decimal
+    promotion: Promotion | None
+    down_payment: Decimal
+    financed_amount: Decimal
+    months: int
+    monthly_rate: Decimal
+    interest_total: Decimal
+    dues: list[ScheduledDue]
+
+    @property
+    def device_price(self) -> Decimal:
+        return self.device.price
+
+
+def quote_purchase(
+    customer: Customer,
+    *,
+    device: Device,
+    months: int,
+    down_payment="0",
+    promotion: str | None = None,
+    lock: bool = False,
+    today: datetime.date | None = None,
+) -> Quote:
+    """The plan a purchase would make (field errors for a bad term or down payment). With
+    ``lock``, the group-purchase offer's row stays locked until the transaction ends."""
+    today = today or timezone.localdate()
+    if not device.is_active:
+        raise ValidationError(
+            {"device": ValidationError(_("This device is not on sale."), "invalid")}
+        )
+    rate = monthly_rate_for(months)
+    offer = choose_group_purchase_offer(customer, device.price, requested=promotion, lock=lock)
+    discount = offer.benefit if offer else ZERO
+    down = clean_down_payment(down_payment, price=device.price - discount)
+    financed = device.price - discount - down
+    interest = interest_for(financed, months, rate)
+    return Quote(
+        device=device,
+        discount=discount,
+        promotion=offer.promotion if offer else None,
+        down_payment=down,
+        financed_amount=financed,
+        months=months,
+        monthly_rate=rate,
+        interest_total=interest,
+        dues=build_schedule(financed, interest, months, today),
+    )
+
+
 @transaction.atomic
 def purchase_on_instalments(
     customer: Customer,
@@ -352,11 +409,6 @@ def purchase_on_instalments(
     """
     # Two purchases for one customer at once must not both fit the same credit.
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if not device.is_active:
-        raise ValidationError(
-            {"device": ValidationError(_("This device is not on sale."), "invalid")}
-        )
-    rate = monthly_rate_for(months)
     if subscription is not None and (
         subscription.customer_id != customer.pk
         or subscription.status == SubscriptionStatus.TERMINATED
@@ -373,16 +425,22 @@ def purchase_on_instalments(
         raise ValidationError(
             {"subscription": ValidationError(_("The customer has no billing account."), "invalid")}
         )
-    offer = choose_group_purchase_offer(customer, device.price, requested=promotion)
-    discount = offer.benefit if offer else ZERO
-    down = clean_down_payment(down_payment, price=device.price - discount)
-    financed = device.price - discount - down
-    eligibility = check_credit_purchase(customer, seller=seller, financed_amount=financed)
+    today = timezone.localdate()
+    quote = quote_purchase(
+        customer,
+        device=device,
+        months=months,
+        down_payment=down_payment,
+        promotion=promotion,
+        lock=True,
+        today=today,
+    )
+    eligibility = check_credit_purchase(
+        customer, seller=seller, financed_amount=quote.financed_amount, today=today
+    )
     if not eligibility.eligible:
         first = eligibility.failures[0]
         raise BillingError(first.code, first.message)
-    interest = interest_for(financed, months, rate)
-    today = timezone.localdate()
     plan = InstalmentPlan.objects.create(
         number=next_number("IP"),
         customer=customer,
@@ -390,13 +448,13 @@ def purchase_on_instalments(
         subscription=subscription,
         device=device,
         device_price=device.price,
-        discount=discount,
-        promotion=offer.promotion if offer else None,
-        down_payment=down,
-        financed_amount=financed,
+        discount=quote.discount,
+        promotion=quote.promotion,
+        down_payment=quote.down_payment,
+        financed_amount=quote.financed_amount,
         months=months,
-        monthly_rate=rate,
-        interest_total=interest,
+        monthly_rate=quote.monthly_rate,
+        interest_total=quote.interest_total,
         purchased_on=today,
         seller=seller,
         interaction=interaction or verified_interaction(seller, customer),
@@ -410,24 +468,24 @@ def purchase_on_instalments(
             interest=due.interest,
             amount=due.amount,
         )
-        for due in build_schedule(financed, interest, months, today)
+        for due in quote.dues
     )
     _event(
         plan,
         InstalmentEventKind.CREATED,
         actor=seller,
-        amount=financed + interest,
+        amount=quote.financed_amount + quote.interest_total,
         reason=_("%(device)s, %(months)s months, down payment %(down)s yuan")
-        % {"device": device, "months": months, "down": down},
+        % {"device": device, "months": months, "down": quote.down_payment},
     )
-    if offer is not None:
-        count_use(offer.promotion, offer.benefit)
+    if quote.promotion is not None:
+        count_use(quote.promotion, quote.discount)
         PromotionRedemption.objects.create(
-            promotion=offer.promotion,
+            promotion=quote.promotion,
             customer=customer,
             account=account,
             instalment_plan=plan,
-            benefit_amount=offer.benefit,
+            benefit_amount=quote.discount,
             actor=seller,
         )
     return plan

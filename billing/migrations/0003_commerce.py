@@ -8,9 +8,10 @@ from django.db import migrations, models
 
 # The credit policies the platform starts with; the admin edits them afterwards.
 DEFAULT_CREDIT_POLICIES = (
-    # segment, credit limit below zero, credit purchase limit, minimum age, minimum months
+    # segment, credit limit below zero, credit purchase limit, minimum age, minimum months on
+    # the network (none for VIP customers, whom the operator already knows)
     ("standard", "0.00", "3000.00", 18, 6),
-    ("vip", "100.00", "10000.00", 18, 3),
+    ("vip", "100.00", "10000.00", 18, 0),
 )
 
 
