@@ -162,7 +162,11 @@ def redeem_points(
             {"promotion": ValidationError(_("This offer is not a points redemption."), "invalid")}
         )
     today = timezone.localdate()
-    promotion = Promotion.objects.select_for_update().select_related("product").get(pk=promotion.pk)
+    promotion = (
+        Promotion.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .get(pk=promotion.pk)
+    )
     benefit = _reward_value(promotion)
     refusal = common_refusal(
         promotion,
