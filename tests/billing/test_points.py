@@ -225,7 +225,7 @@ def test_expiry_takes_what_is_left_of_lots_past_their_day(account, customer, cas
     redeem_points(
         customer, bill_credit, actor=cashier
     )  # 200 from the first lot, 100 from the second
-    first, second = PointsEntry.objects.filter(kind=PointsEntryKind.EARN).order_by("pk")
+    _first, second = PointsEntry.objects.filter(kind=PointsEntryKind.EARN).order_by("pk")
     PointsEntry.objects.filter(pk=second.pk).update(expires_on=today() - datetime.timedelta(days=1))
 
     expired = expire_points()

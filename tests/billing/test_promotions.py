@@ -165,7 +165,7 @@ def test_an_offer_used_up_gives_nothing_more(cashier, offer, limit):
 
 
 def test_a_retried_payment_gets_its_offer_once(account, cashier, offer):
-    promotion, good, bonus, _bad = offer
+    _promotion, good, bonus, _bad = offer
 
     first = top_up(account, actor=cashier, idempotency_key="pay-1", **good)
     again = top_up(account, actor=cashier, idempotency_key="pay-1", **good)
