@@ -88,3 +88,31 @@ def line_for_customer(customer, *, n: int, months_ago: int = 12):
         msisdn=mobile_number(70_000_000 + n),
         activated_on=today() - relativedelta(months=months_ago),
     )
+
+
+def verify_in_hall(seller, customer):
+    """The seller's open hall interaction with a passed check of the customer's document."""
+    from crm.choices import Channel, VerificationMethod
+    from crm.services import record_verification, start_interaction
+
+    interaction = start_interaction(
+        channel=Channel.BUSINESS_HALL, actor=seller, reason="分期购机", customer=customer
+    )
+    record_verification(
+        interaction,
+        customer,
+        method=VerificationMethod.ID_AND_NAME,
+        actor=seller,
+        id_number=customer.document_number,
+        name=customer.name,
+    )
+    return interaction
+
+
+def eligible_customer(n: int, **fields):
+    """An adult customer with a mobile line a year old: eligible for a credit purchase."""
+    from tests.crm.factories import CustomerFactory
+
+    customer = CustomerFactory(**fields)
+    line_for_customer(customer, n=n)
+    return customer

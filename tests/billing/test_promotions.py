@@ -12,10 +12,15 @@ from billing.error_codes import BillingErrorCode
 from billing.instalments import purchase_on_instalments
 from billing.models import LedgerEntry, PrepaidBalance, Promotion, PromotionRedemption, TopUp
 from billing.services import BillingError, audit_ledger, balance_of, post_ledger_entry, top_up
-from crm.choices import Channel, Segment, VerificationMethod
-from crm.services import record_verification, start_interaction
+from crm.choices import Segment
 from portal.roles import Role
-from tests.billing.factories import DeviceFactory, PromotionFactory, line_for_customer, today
+from tests.billing.factories import (
+    DeviceFactory,
+    PromotionFactory,
+    line_for_customer,
+    today,
+    verify_in_hall,
+)
 from tests.crm.factories import CustomerFactory, EnterpriseFactory
 
 YESTERDAY = datetime.timedelta(days=-1)
@@ -268,21 +273,6 @@ def test_the_bulk_ledger_uses_the_bonus_first_too(account, cashier):
 # --- Enterprise group purchase ----------------------------------------------------------------
 
 
-def verified_sale(seller, customer):
-    interaction = start_interaction(
-        channel=Channel.BUSINESS_HALL, actor=seller, reason="分期购机", customer=customer
-    )
-    record_verification(
-        interaction,
-        customer,
-        method=VerificationMethod.ID_AND_NAME,
-        actor=seller,
-        id_number=customer.document_number,
-        name=customer.name,
-    )
-    return interaction
-
-
 def enterprise_with_lines(lines: int, *, n: int):
     enterprise = EnterpriseFactory()
     for index in range(lines):
@@ -304,7 +294,7 @@ def group_price(db):
 
 
 def buy(seller, customer, **extra):
-    verified_sale(seller, customer)
+    verify_in_hall(seller, customer)
     return purchase_on_instalments(
         customer,
         device=DeviceFactory(code="DEV-GROUP"),
