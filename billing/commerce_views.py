@@ -32,6 +32,7 @@ from billing.forms import (
     IdentityCheckForm,
     InstalmentSaleForm,
     RedeemForm,
+    live_lines,
 )
 from billing.instalments import (
     cancel_plan,
@@ -92,13 +93,14 @@ class MyPointsView(CustomerSideMixin, View):
 
     def render_points(self, customer, *, bound_form=None, status=200):
         offers = list(redemption_offers())
+        lines = list(live_lines(customer, mobile_only=True))
         forms = []
         for offer in offers:
             if bound_form is not None and bound_form.data.get("promotion") == offer.code:
                 form = bound_form
             else:
                 form = RedeemForm(
-                    customer=customer,
+                    lines=lines,
                     initial={"promotion": offer.code},
                     auto_id=f"redeem_{offer.pk}_%s",
                 )
@@ -120,7 +122,7 @@ class MyPointsView(CustomerSideMixin, View):
 class MyPointsRedeemView(MyPointsView):
     def post(self, request):
         customer = self.get_customer()
-        form = RedeemForm(request.POST, customer=customer)
+        form = RedeemForm(request.POST, lines=list(live_lines(customer, mobile_only=True)))
         if form.is_valid():
             promotion = (
                 Promotion.objects.filter(code=form.cleaned_data["promotion"])

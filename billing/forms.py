@@ -29,16 +29,27 @@ def live_lines(customer: Customer, *, mobile_only: bool = False):
 
 
 class RedeemForm(forms.Form):
-    """Spend points on one offer; a value-added service needs the line it is for."""
+    """Spend points on one offer; a value-added service needs the line it is for.
+
+    ``lines`` (the customer's live mobile lines) is read once by the page for all its offers'
+    forms, not once per form.
+    """
 
     promotion = forms.SlugField(widget=forms.HiddenInput)
-    subscription = LineField(
-        label=_("For line"), queryset=Subscription.objects.none(), required=False
+    subscription = forms.TypedChoiceField(
+        label=_("For line"), coerce=int, required=False, empty_value=None
     )
 
-    def __init__(self, *args, customer: Customer, **kwargs):
+    def __init__(self, *args, lines: list[Subscription], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["subscription"].queryset = live_lines(customer, mobile_only=True)
+        self.lines = {line.pk: line for line in lines}
+        self.fields["subscription"].choices = [("", "---------")] + [
+            (line.pk, f"{SubscriptionKind(line.kind).label} {line.service_label}") for line in lines
+        ]
+
+    def clean_subscription(self) -> Subscription | None:
+        value = self.cleaned_data["subscription"]
+        return self.lines.get(value) if value is not None else None
 
 
 class ConfirmForm(forms.Form):

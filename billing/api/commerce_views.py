@@ -8,6 +8,7 @@ a supervisor's look without is logged); a seller may always read the plans they 
 call one service each; refusals come back through ``portal.errors`` (400 on a field, else 409).
 """
 
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -281,7 +282,13 @@ class PointsRedemptionViewSet(
 def _plans():
     return InstalmentPlan.objects.select_related(
         "customer", "account", "device", "subscription", "promotion"
-    ).prefetch_related("dues")
+    )
+
+
+def _with_dues(plans):
+    return plans.prefetch_related(
+        Prefetch("dues", queryset=InstalmentDue.objects.order_by("sequence"))
+    )
 
 
 @extend_schema_view(
@@ -343,7 +350,7 @@ class InstalmentPlanViewSet(
         return plan
 
     def list(self, request, *args, **kwargs):
-        plans = self.get_queryset().order_by("-created_at", "-pk")
+        plans = _with_dues(self.get_queryset()).order_by("-created_at", "-pk")
         if not is_portal_customer(request.user):
             query = PlanQuerySerializer(data=request.query_params)
             query.is_valid(raise_exception=True)
