@@ -130,7 +130,7 @@ class PointsEntryKind(models.TextChoices):
 
 
 class InstalmentPlanStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("instalment plan", "Active")
     COMPLETED = "completed", _("Completed")
     PAID_OFF = "paid_off", _("Paid off early")
     CANCELLED = "cancelled", _("Cancelled")
@@ -151,7 +151,7 @@ INSTALMENT_PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class InstalmentDueStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
+    SCHEDULED = "scheduled", pgettext_lazy("instalment", "Scheduled")
     PAID = "paid", _("Paid")
     OVERDUE = "overdue", _("Overdue")
     SETTLED = "settled", _("Settled by early payoff")
