@@ -470,3 +470,20 @@ def test_the_commerce_endpoints_are_in_the_schema(client):
         "/api/v1/account-status/",
     ):
         assert f"{path}:" in schema
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_the_top_up_list_reads_offers_and_points_in_the_same_query(
+    customer_user, account, django_assert_num_queries, count
+):
+    PromotionFactory(code="topup-20")
+    for _ in range(count):
+        top_up(account, amount="100", channel="online", actor=customer_user)
+    client = client_for(customer_user)
+    client.get(reverse("billing-top-up-list"))
+
+    # 1 count, 2 the page with account, ledger entry, offer used and points earned.
+    with django_assert_num_queries(2):
+        response = client.get(reverse("billing-top-up-list"))
+
+    assert [row["bonus"] for row in response.json()["results"]] == ["20.00"] * count
