@@ -243,13 +243,16 @@ def check_credit_purchase(
         .first()
     )
     owing = lowest is not None and lowest < 0
-    check(
-        EligibilityCode.HAS_ARREARS,
-        not owing,
-        _("A balance is %(balance)s yuan: the arrears must be paid first.") % {"balance": lowest}
-        if owing
-        else _("No balance below zero."),
-    )
+    # Amounts are account detail: shown only once the seller has verified the customer.
+    if not owing:
+        arrears_message = _("No balance below zero.")
+    elif verified:
+        arrears_message = _("A balance is %(balance)s yuan: the arrears must be paid first.") % {
+            "balance": lowest
+        }
+    else:
+        arrears_message = _("A balance is below zero: the arrears must be paid first.")
+    check(EligibilityCode.HAS_ARREARS, not owing, arrears_message)
 
     if customer.kind == CustomerKind.ENTERPRISE:
         check(EligibilityCode.TOO_YOUNG, True, _("Enterprise customer: no age condition."))
@@ -279,7 +282,14 @@ def check_credit_purchase(
 
     owed = outstanding_principal(customer)
     available = policy.purchase_credit_limit - owed
-    if financed_amount is None:
+    if not verified:
+        fits = available > 0 if financed_amount is None else financed_amount <= available
+        check(
+            EligibilityCode.OVER_CREDIT_LIMIT,
+            fits,
+            _("Within the credit limit.") if fits else _("Over the credit limit."),
+        )
+    elif financed_amount is None:
         check(
             EligibilityCode.OVER_CREDIT_LIMIT,
             available > 0,

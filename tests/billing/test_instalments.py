@@ -394,3 +394,21 @@ def test_a_closed_plan_cannot_be_cancelled_or_paid_off_again(seller, device):
         with pytest.raises(BillingError) as refused:
             act()
         assert refused.value.code == BillingErrorCode.INVALID_TRANSITION
+
+
+def test_amounts_are_shown_only_once_the_seller_verified_the_customer(seller):
+    customer = eligible_customer(15)
+    post_ledger_entry(
+        customer.billing_accounts.get(), kind=LedgerEntryKind.USAGE_CHARGE, amount=D("-7.25")
+    )
+
+    def messages():
+        result = check_credit_purchase(customer, seller=seller, financed_amount=D("100.00"))
+        return " ".join(check.message for check in result.checks)
+
+    before = messages()
+    verify_in_hall(seller, customer)
+    after = messages()
+
+    assert ("-7.25" in before, "3000.00" in before) == (False, False)
+    assert ("-7.25" in after, "3000.00" in after) == (True, True)
