@@ -8,12 +8,14 @@ accounts set-based and then acts on each in its own transaction:
 
 1. a case whose account is no longer in arrears (credited some other way than a top-up, e.g. a
    dispute adjustment) is cleared and its lines restored;
-2. an account newly in arrears gets an ``ArrearsCase`` (at most one open per account: a unique
-   constraint) and a notice with the deadline, ``BILLING_ARREARS_GRACE_HOURS`` later;
+2. accounts newly in arrears get an ``ArrearsCase`` each (at most one open per account: a unique
+   constraint) and a notice with the deadline, ``BILLING_ARREARS_GRACE_HOURS`` later: one
+   transaction for the batch, its balance rows locked, the rows written in bulk;
 3. a case whose grace period is over is checked again under its lock and its account's active
    lines are suspended (outgoing barred) through ``crm.services.transition_subscription``;
-4. an account whose balance fell below ``BILLING_LOW_BALANCE_THRESHOLD`` is reminded once per dip
-   (``LowBalanceAlert``, one open per account), and reminders of balances back above it close.
+4. accounts whose balance fell below ``BILLING_LOW_BALANCE_THRESHOLD`` are reminded once per dip
+   (``LowBalanceAlert``, one open per account), in bulk like the notices, and reminders of
+   balances back above it close.
 
 **A top-up that clears the arrears restores the lines at once**: ``clear_if_settled`` runs
 inside ``billing.services.top_up``'s transaction, after the credit and the overdue dues it paid.
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -60,7 +62,8 @@ from billing.models import (
 )
 from billing.money import ZERO
 from billing.services import BillingError
-from complaints.notifications import notify_account_holder
+from complaints.models import Notification
+from complaints.notifications import account_holder_notifications, notify_account_holder
 from crm.choices import SubscriptionKind, SubscriptionStatus
 from crm.models import BillingAccount, Subscription
 from crm.services import transition_subscription
@@ -98,25 +101,34 @@ def _overdue_dues():
     )
 
 
+def standings_of(accounts: list[BillingAccount]) -> dict[int, Standing]:
+    """Where each account stands, in three queries whatever their number (``accounts`` come
+    with their customer)."""
+    ids = [account.pk for account in accounts]
+    balances = dict(
+        PrepaidBalance.objects.filter(account_id__in=ids).values_list("account_id", "balance")
+    )
+    limits = dict(CreditPolicy.objects.values_list("segment", "overdraft_limit"))
+    overdue = dict(
+        _overdue_dues()
+        .filter(plan__account_id__in=ids)
+        .values("plan__account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("plan__account_id", "total")
+    )
+    return {
+        account.pk: Standing(
+            balance=balances.get(account.pk, ZERO),
+            overdraft_limit=limits.get(account.customer.segment, ZERO),
+            overdue=overdue.get(account.pk, ZERO),
+        )
+        for account in accounts
+    }
+
+
 def standing_of(account: BillingAccount) -> Standing:
-    balance = (
-        PrepaidBalance.objects.filter(account=account).values_list("balance", flat=True).first()
-        or ZERO
-    )
-    segment = BillingAccount.objects.filter(pk=account.pk).values_list(
-        "customer__segment", flat=True
-    )
-    limit = (
-        CreditPolicy.objects.filter(segment__in=segment)
-        .values_list("overdraft_limit", flat=True)
-        .first()
-        or ZERO
-    )
-    overdue = (
-        _overdue_dues().filter(plan__account=account).aggregate(total=Sum("amount"))["total"]
-        or ZERO
-    )
-    return Standing(balance=balance, overdraft_limit=limit, overdue=overdue)
+    account = BillingAccount.objects.select_related("customer").get(pk=account.pk)
+    return standings_of([account])[account.pk]
 
 
 def accounts_in_arrears():
@@ -139,6 +151,10 @@ def accounts_in_arrears():
     return BillingAccount.objects.filter(Q(pk__in=negative) | Q(pk__in=overdue)).values("pk")
 
 
+def _open_cases():
+    return ArrearsCase.objects.filter(status__in=OPEN_ARREARS_STATUSES)
+
+
 def _with_live_lines():
     live = Subscription.objects.filter(billing_account=OuterRef("pk")).exclude(
         status=SubscriptionStatus.TERMINATED
@@ -153,21 +169,28 @@ def _status_url() -> str:
     return settings.SITE_URL + reverse("billing:my-account-status")
 
 
-def _contact_line(account: BillingAccount) -> str:
-    """The account's first live mobile number, where its SMS go (else the contact phone)."""
-    return (
-        Subscription.objects.filter(billing_account=account, kind=SubscriptionKind.MOBILE)
+def _contact_lines(account_ids) -> dict[int, str]:
+    """Each account's first live mobile number, where its SMS go (one query)."""
+    first: dict[int, str] = {}
+    rows = (
+        Subscription.objects.filter(
+            billing_account_id__in=account_ids, kind=SubscriptionKind.MOBILE
+        )
         .exclude(status=SubscriptionStatus.TERMINATED)
-        .order_by("pk")
-        .values_list("msisdn", flat=True)
-        .first()
-        or ""
+        .order_by("billing_account_id", "pk")
+        .values_list("billing_account_id", "msisdn")
     )
+    for account_id, msisdn in rows:
+        first.setdefault(account_id, msisdn)
+    return first
 
 
 def _notify(account: BillingAccount, subject: str, body: str) -> None:
     notify_account_holder(
-        account.customer, subject=subject, body=body, msisdn=_contact_line(account)
+        account.customer,
+        subject=subject,
+        body=body,
+        msisdn=_contact_lines([account.pk]).get(account.pk, ""),
     )
 
 
@@ -210,44 +233,78 @@ def transition_arrears_case(
     return case
 
 
-def open_arrears_case(account_id: int, *, now: datetime.datetime | None = None):
-    """Open a case for an account in arrears and send the notice; None if it is not in arrears
-    (any more) or a case is already open."""
+def _lock_balances(account_ids) -> None:
+    """Lock the accounts' balance rows in account order: a payment, a second sweep and this one
+    decide about an account one at a time (the order every balance writer uses)."""
+    list(
+        PrepaidBalance.objects.select_for_update()
+        .filter(account_id__in=account_ids)
+        .order_by("account_id")
+        .values_list("account_id", flat=True)
+    )
+
+
+def open_arrears_cases(account_ids, *, now: datetime.datetime | None = None) -> list[ArrearsCase]:
+    """Open a case and send the notice for each of the accounts still in arrears and without an
+    open case: one transaction, a constant number of statements."""
     now = now or timezone.now()
+    suspend_after = now + datetime.timedelta(hours=settings.BILLING_ARREARS_GRACE_HOURS)
+    deadline = f"{timezone.localtime(suspend_after):%Y-%m-%d %H:%M}"
     with transaction.atomic():
-        account = BillingAccount.objects.select_related("customer").get(pk=account_id)
-        standing = standing_of(account)
-        if not standing.in_arrears:
-            return None
-        try:
-            with transaction.atomic():
-                case = ArrearsCase.objects.create(
-                    account=account,
-                    cause=standing.cause,
-                    balance_at_opening=standing.balance,
-                    overdue_at_opening=standing.overdue,
-                    opened_at=now,
-                    suspend_after=now
-                    + datetime.timedelta(hours=settings.BILLING_ARREARS_GRACE_HOURS),
-                )
-        except IntegrityError:
-            return None  # another sweep opened it
-        deadline = timezone.localtime(case.suspend_after)
-        body = _(
-            "Account %(account)s is in arrears: balance %(balance)s yuan, overdue instalments "
-            "%(overdue)s yuan. Please pay %(owed)s yuan before %(deadline)s, or outgoing "
-            "service on your lines will be suspended. Details: %(url)s"
-        ) % {
-            "account": account.account_number,
-            "balance": standing.balance,
-            "overdue": standing.overdue,
-            "owed": standing.owed,
-            "deadline": f"{deadline:%Y-%m-%d %H:%M}",
-            "url": _status_url(),
-        }
-        ArrearsEvent.objects.create(case=case, kind=ArrearsEventKind.NOTIFIED, detail=body[:300])
-        _notify(account, _("Arrears on account %(account)s") % {"account": account}, body)
-        return case
+        _lock_balances(account_ids)
+        accounts = list(
+            BillingAccount.objects.filter(pk__in=account_ids)
+            .exclude(pk__in=_open_cases().values("account_id"))
+            .select_related("customer")
+            .order_by("pk")
+        )
+        standings = standings_of(accounts)
+        accounts = [account for account in accounts if standings[account.pk].in_arrears]
+        cases = ArrearsCase.objects.bulk_create(
+            ArrearsCase(
+                account=account,
+                cause=standings[account.pk].cause,
+                balance_at_opening=standings[account.pk].balance,
+                overdue_at_opening=standings[account.pk].overdue,
+                opened_at=now,
+                suspend_after=suspend_after,
+            )
+            for account in accounts
+        )
+        lines = _contact_lines([account.pk for account in accounts])
+        events, messages = [], []
+        for account, case in zip(accounts, cases, strict=True):
+            standing = standings[account.pk]
+            body = _(
+                "Account %(account)s is in arrears: balance %(balance)s yuan, overdue instalments "
+                "%(overdue)s yuan. Please pay %(owed)s yuan before %(deadline)s, or outgoing "
+                "service on your lines will be suspended. Details: %(url)s"
+            ) % {
+                "account": account.account_number,
+                "balance": standing.balance,
+                "overdue": standing.overdue,
+                "owed": standing.owed,
+                "deadline": deadline,
+                "url": _status_url(),
+            }
+            events.append(
+                ArrearsEvent(case=case, kind=ArrearsEventKind.NOTIFIED, detail=body[:300])
+            )
+            messages += account_holder_notifications(
+                account.customer,
+                subject=_("Arrears on account %(account)s") % {"account": account},
+                body=body,
+                msisdn=lines.get(account.pk, ""),
+            )
+        ArrearsEvent.objects.bulk_create(events)
+        Notification.objects.bulk_create(messages)
+        return cases
+
+
+def open_arrears_case(account_id: int, *, now: datetime.datetime | None = None):
+    """One account's case (None if it is not in arrears or already has one open)."""
+    cases = open_arrears_cases([account_id], now=now)
+    return cases[0] if cases else None
 
 
 def suspend_lines(case_id: int, *, now: datetime.datetime | None = None) -> bool:
@@ -355,32 +412,46 @@ def clear_case_if_settled(case_id: int) -> bool:
 # --- Low balance --------------------------------------------------------------------------------
 
 
-def remind_low_balance(account_id: int, balance: Decimal) -> LowBalanceAlert | None:
+def remind_low_balances(account_ids) -> int:
+    """Remind each of the accounts still below the threshold, not reminded in this dip and not
+    in arrears: one transaction, a constant number of statements. Returns how many."""
     threshold = settings.BILLING_LOW_BALANCE_THRESHOLD
     with transaction.atomic():
-        account = BillingAccount.objects.select_related("customer").get(pk=account_id)
-        try:
-            with transaction.atomic():
-                alert = LowBalanceAlert.objects.create(
-                    account=account, balance=balance, threshold=threshold
-                )
-        except IntegrityError:
-            return None  # already reminded during this dip
-        _notify(
-            account,
-            _("Low balance on account %(account)s") % {"account": account},
-            _(
-                "The balance of account %(account)s is %(balance)s yuan, below %(threshold)s "
-                "yuan. Please top up in time to keep your service. %(url)s"
+        _lock_balances(account_ids)
+        rows = list(
+            PrepaidBalance.objects.filter(account_id__in=account_ids, balance__lt=threshold)
+            .exclude(
+                account__in=LowBalanceAlert.objects.filter(closed_at__isnull=True).values("account")
             )
-            % {
-                "account": account,
-                "balance": balance,
-                "threshold": threshold,
-                "url": _status_url(),
-            },
+            .exclude(account__in=_open_cases().values("account_id"))
+            .select_related("account__customer")
+            .order_by("account_id")
         )
-        return alert
+        LowBalanceAlert.objects.bulk_create(
+            LowBalanceAlert(account_id=row.account_id, balance=row.balance, threshold=threshold)
+            for row in rows
+        )
+        lines = _contact_lines([row.account_id for row in rows])
+        messages = []
+        for row in rows:
+            account = row.account
+            messages += account_holder_notifications(
+                account.customer,
+                subject=_("Low balance on account %(account)s") % {"account": account},
+                body=_(
+                    "The balance of account %(account)s is %(balance)s yuan, below %(threshold)s "
+                    "yuan. Please top up in time to keep your service. %(url)s"
+                )
+                % {
+                    "account": account,
+                    "balance": row.balance,
+                    "threshold": threshold,
+                    "url": _status_url(),
+                },
+                msisdn=lines.get(account.pk, ""),
+            )
+        Notification.objects.bulk_create(messages)
+        return len(rows)
 
 
 # --- The sweep ----------------------------------------------------------------------------------
@@ -391,7 +462,7 @@ def review_account_standing(now: datetime.datetime | None = None, *, limit: int 
     now = now or timezone.now()
     counts = {"cleared": 0, "opened": 0, "suspended": 0, "reminded": 0}
     in_arrears = accounts_in_arrears()
-    open_cases = ArrearsCase.objects.filter(status__in=OPEN_ARREARS_STATUSES)
+    open_cases = _open_cases()
 
     settled = open_cases.exclude(account_id__in=in_arrears).order_by("pk")
     for case_id in list(settled.values_list("pk", flat=True)[:limit]):
@@ -403,8 +474,9 @@ def review_account_standing(now: datetime.datetime | None = None, *, limit: int 
         .exclude(pk__in=open_cases.values("account_id"))
         .order_by("pk")
     )
-    for account_id in list(newly.values_list("pk", flat=True)[:limit]):
-        counts["opened"] += open_arrears_case(account_id, now=now) is not None
+    newly_ids = list(newly.values_list("pk", flat=True)[:limit])
+    if newly_ids:
+        counts["opened"] = len(open_arrears_cases(newly_ids, now=now))
 
     due = open_cases.filter(status=ArrearsStatus.NOTIFIED, suspend_after__lte=now).order_by(
         "suspend_after", "pk"
@@ -425,6 +497,7 @@ def review_account_standing(now: datetime.datetime | None = None, *, limit: int 
         .exclude(account__in=open_cases.values("account_id"))
         .order_by("account_id")
     )
-    for account_id, balance in list(low.values_list("account_id", "balance")[:limit]):
-        counts["reminded"] += remind_low_balance(account_id, balance) is not None
+    low_ids = list(low.values_list("account_id", flat=True)[:limit])
+    if low_ids:
+        counts["reminded"] = remind_low_balances(low_ids)
     return counts

@@ -66,6 +66,15 @@ def notify_account_holder(
     suspension and restoration): SMS to ``msisdn`` (one of their lines) or else their contact
     phone, e-mail too when there is one. The same outbox and delivery as ticket messages, and
     the customer reads it under ``/my/messages/``."""
+    return Notification.objects.bulk_create(
+        account_holder_notifications(customer, subject=subject, body=body, msisdn=msisdn)
+    )
+
+
+def account_holder_notifications(
+    customer, *, subject: str, body: str, msisdn: str = ""
+) -> list[Notification]:
+    """The unsaved rows ``notify_account_holder`` writes, for callers that write many at once."""
     rows = [
         Notification(
             channel=NotificationChannel.SMS,
@@ -85,7 +94,7 @@ def notify_account_holder(
                 customer=customer,
             )
         )
-    return Notification.objects.bulk_create(rows)
+    return rows
 
 
 def staff_notification(user, ticket: Ticket, *, subject: str, body: str) -> Notification:
