@@ -76,10 +76,12 @@ class Standing:
     balance: Decimal
     overdraft_limit: Decimal
     overdue: Decimal
+    # Only a prepaid balance below its limit is arrears; a postpaid account owes its bills.
+    prepaid: bool = True
 
     @property
     def cause(self) -> str | None:
-        if self.balance < -self.overdraft_limit:
+        if self.prepaid and self.balance < -self.overdraft_limit:
             return ArrearsCause.NEGATIVE_BALANCE
         if self.overdue > 0:
             return ArrearsCause.OVERDUE_INSTALMENT
@@ -121,6 +123,7 @@ def standings_of(accounts: list[BillingAccount]) -> dict[int, Standing]:
             balance=balances.get(account.pk, ZERO),
             overdraft_limit=limits.get(account.customer.segment, ZERO),
             overdue=overdue.get(account.pk, ZERO),
+            prepaid=account.is_prepaid,
         )
         for account in accounts
     }
@@ -143,7 +146,8 @@ def accounts_in_arrears():
         output_field=DecimalField(max_digits=14, decimal_places=2),
     )
     negative = (
-        PrepaidBalance.objects.annotate(limit=limit)
+        PrepaidBalance.objects.filter(account__is_prepaid=True)
+        .annotate(limit=limit)
         .filter(balance__lt=-F("limit"))
         .values("account_id")
     )
