@@ -10,7 +10,8 @@ a constant number of statements per call instead of four per entry:
    waits for this transaction like any other writer of the account;
 3. the running balances are computed from the locked values, and every entry is inserted with its
    ``balance_after`` in one ``bulk_create``;
-4. each balance is set to its new value with one ``UPDATE ... FROM (VALUES ...)``.
+4. each balance (and its bonus part, ``billing.services.bonus_after``) is set to its new value
+   with one ``UPDATE ... FROM (VALUES ...)``.
 
 Steps 2-4 run in one transaction under the locks, so balance == sum(entries) holds afterwards
 exactly as it does after ``post_ledger_entry`` (``billing.services.audit_ledger`` checks it).
@@ -25,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from billing.models import LedgerEntry, PrepaidBalance
-from billing.services import check_ledger_entry
+from billing.services import bonus_after, check_ledger_entry
 
 
 @dataclass(frozen=True)
@@ -48,21 +49,21 @@ def _check(entry: PendingEntry) -> None:
     check_ledger_entry(entry.kind, entry.amount)
 
 
-def _set_balances(new_balances: dict[int, Decimal]) -> None:
+def _set_balances(new_balances: dict[int, Decimal], new_bonuses: dict[int, Decimal]) -> None:
     """One ``UPDATE ... FROM (VALUES ...)`` (PostgreSQL, and SQLite from 3.33)."""
     table = connection.ops.quote_name(PrepaidBalance._meta.db_table)
     if connection.vendor == "postgresql":
-        first_row, row = "(%s::bigint, %s::numeric)", "(%s, %s)"
+        first_row, row = "(%s::bigint, %s::numeric, %s::numeric)", "(%s, %s, %s)"
     else:
-        first_row = row = "(%s, %s)"
+        first_row = row = "(%s, %s, %s)"
     rows = ", ".join([first_row] + [row] * (len(new_balances) - 1))
     params: list = [timezone.now()]
     for account_id, balance in new_balances.items():
-        params += [account_id, balance]
+        params += [account_id, balance, new_bonuses[account_id]]
     # Only placeholders are formatted into the statement; every value is a parameter.
     sql = (
-        f"UPDATE {table} SET balance = v.column2, updated_at = %s "  # noqa: S608
-        f"FROM (VALUES {rows}) AS v WHERE {table}.account_id = v.column1"
+        f"UPDATE {table} SET balance = v.column2, bonus_balance = v.column3, "  # noqa: S608
+        f"updated_at = %s FROM (VALUES {rows}) AS v WHERE {table}.account_id = v.column1"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -86,15 +87,21 @@ def post_ledger_entries(entries: Sequence[PendingEntry]) -> list[LedgerEntry]:
             [PrepaidBalance(account_id=account_id) for account_id in account_ids],
             ignore_conflicts=True,
         )
-        running = dict(
+        locked = (
             PrepaidBalance.objects.select_for_update()
             .filter(account_id__in=account_ids)
             .order_by("account_id")
-            .values_list("account_id", "balance")
+            .values_list("account_id", "balance", "bonus_balance")
         )
+        running, bonuses = {}, {}
+        for account_id, balance, bonus in locked:
+            running[account_id], bonuses[account_id] = balance, bonus
         rows = []
         for entry in entries:
             running[entry.account_id] += entry.amount
+            bonuses[entry.account_id] = bonus_after(
+                entry.kind, entry.amount, bonuses[entry.account_id]
+            )
             rows.append(
                 LedgerEntry(
                     account_id=entry.account_id,
@@ -109,5 +116,5 @@ def post_ledger_entries(entries: Sequence[PendingEntry]) -> list[LedgerEntry]:
                 )
             )
         created = LedgerEntry.objects.bulk_create(rows)
-        _set_balances(running)
+        _set_balances(running, bonuses)
     return created

@@ -1,6 +1,6 @@
 """Money helpers: yuan as Decimal to the fen, rounding only here and only with a named mode."""
 
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -13,6 +13,23 @@ def ceil_to_fen(amount: Decimal) -> Decimal:
 
 def round_half_up_to_fen(amount: Decimal) -> Decimal:
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def floor_to_fen(amount: Decimal) -> Decimal:
+    """Round down to the fen: what an offer gives (a percentage bonus never rounds up)."""
+    return amount.quantize(FEN, rounding=ROUND_FLOOR)
+
+
+def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
+    """``total`` in ``parts`` amounts to the fen that sum exactly to it; the fen left over by
+    rounding down goes to the first parts (instalment schedules: the first dues carry it)."""
+    if parts < 1:
+        raise ValueError("split into at least one part")
+    fen_total = int((total / FEN).to_integral_exact())
+    if Decimal(fen_total) * FEN != total:
+        raise ValueError("split a whole number of fen")
+    base, extra = divmod(fen_total, parts)
+    return [(Decimal(base + (1 if index < extra else 0)) * FEN) for index in range(parts)]
 
 
 class AmountError(ValueError):

@@ -13,12 +13,33 @@ Out of scope is a 404 like a missing record; in scope but not past the gate is a
 the staff member to verify the caller first (``AccountDetailAccess.visible``).
 """
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from billing.bill_run import EVENTS_FOR_LINE
-from billing.models import Bill, BillLine, CdrImport, LedgerEntry, UsageRecord
-from crm.models import BillingAccount, Customer, Subscription
+from billing.choices import ArrearsStatus, PointsEntryKind, PromotionKind
+from billing.models import (
+    ArrearsCase,
+    ArrearsEvent,
+    Bill,
+    BillLine,
+    CdrImport,
+    CreditPolicy,
+    InstalmentDue,
+    InstalmentEvent,
+    InstalmentPlan,
+    LedgerEntry,
+    LowBalanceAlert,
+    PointsEntry,
+    Promotion,
+    PromotionRedemption,
+    UsageRecord,
+)
+from crm.models import BillingAccount, Customer, Subscription, SubscriptionStatusChange
 from crm.permissions import AccountDetailAccess, account_detail_access
 from crm.selectors import customers_for
 from portal.roles import ROLE_SPECS, Role
@@ -151,3 +172,176 @@ def cdr_imports_for(user):
     if not user.has_perm("billing.view_cdrimport"):
         return imports.none()
     return imports
+
+
+# --- Commerce: promotions, points, instalments, account standing ---------------------------
+
+
+def promotions_for(user) -> QuerySet[Promotion]:
+    """Staff with ``billing.view_promotion`` see every promotion (budgets included, past and
+    future); everyone else the ones running today."""
+    if not user.is_authenticated:
+        return Promotion.objects.none()
+    promotions = Promotion.objects.select_related("product")
+    if user.has_perm("billing.view_promotion"):
+        return promotions
+    today = timezone.localdate()
+    return promotions.filter(is_active=True, valid_from__lte=today, valid_to__gte=today)
+
+
+def redemption_offers(day=None) -> QuerySet[Promotion]:
+    """Points redemptions on offer today, cheapest first."""
+    day = day or timezone.localdate()
+    return (
+        Promotion.objects.filter(
+            kind=PromotionKind.POINTS_REDEMPTION,
+            is_active=True,
+            valid_from__lte=day,
+            valid_to__gte=day,
+        )
+        .select_related("product")
+        .order_by("points_cost", "code")
+    )
+
+
+def points_entries_of(customer: Customer) -> QuerySet[PointsEntry]:
+    """A customer's points history, newest first."""
+    return PointsEntry.objects.filter(customer=customer).order_by("-created_at", "-pk")
+
+
+def expiring_points(customer: Customer, *, lots: int = 3) -> list[PointsEntry]:
+    """The customer's lots that expire next, with the points left in them."""
+    return list(
+        PointsEntry.objects.filter(
+            customer=customer,
+            kind=PointsEntryKind.EARN,
+            remaining__gt=0,
+            expires_on__gte=timezone.localdate(),
+        ).order_by("expires_on", "pk")[:lots]
+    )
+
+
+def redemptions_of(customer: Customer) -> QuerySet[PromotionRedemption]:
+    return (
+        PromotionRedemption.objects.filter(customer=customer)
+        .select_related("promotion", "service_order", "ledger_entry")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def plans_of(customer: Customer) -> QuerySet[InstalmentPlan]:
+    """A customer's instalment plans with their dues, newest first (two queries)."""
+    return (
+        InstalmentPlan.objects.filter(customer=customer)
+        .select_related("device", "subscription", "promotion")
+        .prefetch_related(Prefetch("dues", queryset=InstalmentDue.objects.order_by("sequence")))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def plans_sold_by(user) -> QuerySet[InstalmentPlan]:
+    """What a sales advisor sold (supervisors: everything), newest first."""
+    plans = InstalmentPlan.objects.select_related("device", "customer", "seller").order_by(
+        "-created_at", "-pk"
+    )
+    if not user.has_perm("billing.view_instalmentplan"):
+        return plans.none()
+    if user.has_perm(ROLE_SPECS[Role.SUPERVISOR].permission):
+        return plans
+    return plans.filter(seller=user)
+
+
+def plan_detail(plans: QuerySet[InstalmentPlan], pk: int) -> InstalmentPlan:
+    """One plan of ``plans`` with its dues and its history (with who did each step)."""
+    return (
+        plans.select_related("device", "customer", "seller", "subscription", "promotion", "account")
+        .prefetch_related(
+            Prefetch("dues", queryset=InstalmentDue.objects.order_by("sequence")),
+            Prefetch("events", queryset=InstalmentEvent.objects.select_related("actor", "due")),
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass
+class AccountStanding:
+    """One billing account as the account-status page shows it."""
+
+    account: BillingAccount
+    balance: Decimal
+    bonus_balance: Decimal
+    overdraft_limit: Decimal
+    cases: list[ArrearsCase]
+    low_balance_alert: LowBalanceAlert | None
+
+    @property
+    def refundable(self) -> Decimal:
+        """What a refund of the balance would pay out: the paid part, not the bonus."""
+        return max(self.balance - self.bonus_balance, Decimal("0.00"))
+
+    @property
+    def open_case(self) -> ArrearsCase | None:
+        return next((case for case in self.cases if case.status != ArrearsStatus.CLEARED), None)
+
+    @property
+    def in_arrears(self) -> bool:
+        return self.open_case is not None
+
+
+def account_standings(customer: Customer, *, cases_per_account: int = 5) -> list[AccountStanding]:
+    """Each of the customer's accounts: balance and bonus, credit limit, arrears cases (open and
+    recent) with their history, the open low-balance reminder. Five queries, whatever the
+    number of accounts and cases."""
+    accounts = list(
+        BillingAccount.objects.filter(customer=customer)
+        .select_related("prepaid_balance")
+        .order_by("account_number")
+    )
+    policy = CreditPolicy.objects.filter(segment=customer.segment).first()
+    limit = policy.overdraft_limit if policy else Decimal("0.00")
+    cases = (
+        ArrearsCase.objects.filter(account__in=accounts)
+        .annotate(
+            newest=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("pk").desc())
+        )
+        .filter(newest__lte=cases_per_account)
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ArrearsEvent.objects.select_related("subscription", "actor").order_by(
+                    "created_at", "pk"
+                ),
+            )
+        )
+        .order_by("-opened_at", "-pk")
+    )
+    by_account: dict[int, list[ArrearsCase]] = {account.pk: [] for account in accounts}
+    for case in cases:
+        by_account[case.account_id].append(case)
+    alerts = {
+        alert.account_id: alert
+        for alert in LowBalanceAlert.objects.filter(account__in=accounts, closed_at__isnull=True)
+    }
+    standings = []
+    for account in accounts:
+        stored = getattr(account, "prepaid_balance", None)
+        standings.append(
+            AccountStanding(
+                account=account,
+                balance=stored.balance if stored else Decimal("0.00"),
+                bonus_balance=stored.bonus_balance if stored else Decimal("0.00"),
+                overdraft_limit=limit,
+                cases=by_account[account.pk],
+                low_balance_alert=alerts.get(account.pk),
+            )
+        )
+    return standings
+
+
+def line_status_history(customer: Customer, *, limit: int = 20) -> list[SubscriptionStatusChange]:
+    """The newest status changes of the customer's lines (suspensions and restorations)."""
+    return list(
+        SubscriptionStatusChange.objects.filter(subscription__customer=customer)
+        .select_related("subscription")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -17,7 +17,7 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from billing.choices import CREDIT_KINDS, LedgerEntryKind, TopUpChannel
+from billing.choices import BONUS_KINDS, CREDIT_KINDS, BankCode, LedgerEntryKind, TopUpChannel
 from billing.error_codes import BillingErrorCode
 from billing.models import LedgerEntry, PrepaidBalance, TopUp
 from billing.money import ZERO, AmountError, parse_yuan
@@ -65,7 +65,10 @@ def post_ledger_entry(
     """
     check_ledger_entry(kind, amount)
     balance = _locked_balance(account)
-    PrepaidBalance.objects.filter(pk=balance.pk).update(balance=F("balance") + amount)
+    PrepaidBalance.objects.filter(pk=balance.pk).update(
+        balance=F("balance") + amount,
+        bonus_balance=bonus_after(kind, amount, balance.bonus_balance),
+    )
     balance.refresh_from_db(fields=["balance"])
     return LedgerEntry.objects.create(
         account=account,
@@ -76,6 +79,17 @@ def post_ledger_entry(
         description=description,
         **trace,
     )
+
+
+def bonus_after(kind: str, amount: Decimal, bonus: Decimal) -> Decimal:
+    """The bonus part of a balance after an entry: bonus credits add to it, debits use it up
+    first (so it never exceeds a positive balance), payments leave it alone. Computed from the
+    locked row, exactly, in Decimal."""
+    if kind in BONUS_KINDS:
+        return bonus + amount
+    if amount < 0:
+        return max(ZERO, bonus + amount)
+    return bonus
 
 
 def balance_of(account: BillingAccount) -> Decimal:
@@ -196,11 +210,27 @@ def grant_adjustment(
     )
 
 
-def _fingerprint(account: BillingAccount, amount: Decimal, channel: str, reference: str) -> str:
-    canonical = json.dumps(
-        {"account": account.pk, "amount": str(amount), "channel": channel, "reference": reference},
-        sort_keys=True,
-    )
+def _fingerprint(
+    account: BillingAccount,
+    amount: Decimal,
+    channel: str,
+    reference: str,
+    *,
+    bank: str = "",
+    promotion: str | None = None,
+) -> str:
+    body = {
+        "account": account.pk,
+        "amount": str(amount),
+        "channel": channel,
+        "reference": reference,
+    }
+    # Only when given: fingerprints of requests without them stay what they always were.
+    if bank:
+        body["bank"] = bank
+    if promotion:
+        body["promotion"] = promotion
+    canonical = json.dumps(body, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -208,6 +238,23 @@ def _fingerprint(account: BillingAccount, amount: Decimal, channel: str, referen
 class TopUpResult:
     top_up: TopUp
     replayed: bool
+
+
+def clean_bank(bank: str, channel: str) -> str:
+    bank = (bank or "").strip()
+    if not bank:
+        return ""
+    if bank not in BankCode.values:
+        raise ValidationError({"bank": ValidationError(_("Unknown bank."), code="invalid")})
+    if channel != TopUpChannel.BANK_CARD:
+        raise ValidationError(
+            {
+                "bank": ValidationError(
+                    _("A bank is named only for bank-card top-ups."), code="invalid"
+                )
+            }
+        )
+    return bank
 
 
 @transaction.atomic
@@ -219,6 +266,8 @@ def top_up(
     actor,
     idempotency_key: str | None = None,
     reference: str = "",
+    bank: str = "",
+    promotion: str | None = None,
 ) -> TopUpResult:
     """Credit a payment to the account once.
 
@@ -226,15 +275,23 @@ def top_up(
     the first top-up with ``replayed=True`` and credits nothing; the same key with another body
     is refused (``idempotency_key_reused``). Two simultaneous requests with one key are settled
     by the unique constraint: one credits, the other replays it.
+
+    In the same transaction the payment gets its offer (``promotion``: the code the customer
+    picked, else the best eligible one; ``bank``: the card's bank, for bank offers) as a bonus
+    entry, earns points, pays overdue instalments and, when that ends the account's arrears,
+    restores its suspended lines (``billing.promotions``, ``billing.points``,
+    ``billing.instalments``, ``billing.arrears``). A replay does none of it again.
     """
     amount = clean_top_up_amount(amount)
     if channel not in TopUpChannel.values:
         raise ValidationError(
             {"channel": ValidationError(_("Unknown top-up channel."), code="invalid")}
         )
+    bank = clean_bank(bank, channel)
     reference = (reference or "").strip()
     key = (idempotency_key or "").strip() or None
-    fingerprint = _fingerprint(account, amount, channel, reference)
+    promotion = (promotion or "").strip() or None
+    fingerprint = _fingerprint(account, amount, channel, reference, bank=bank, promotion=promotion)
     try:
         with transaction.atomic():
             record = TopUp.objects.create(
@@ -242,6 +299,7 @@ def top_up(
                 amount=amount,
                 channel=channel,
                 reference=reference,
+                bank=bank,
                 idempotency_key=key,
                 request_fingerprint=fingerprint,
                 actor=actor,
@@ -254,12 +312,28 @@ def top_up(
                 _("This Idempotency-Key was used for a different top-up."),
             ) from None
         return TopUpResult(first, replayed=True)
+    # Imported here: these modules post through this one. Their locks are taken in the order
+    # every writer uses: promotion rows, the points account, the prepaid balance, then plans
+    # and arrears cases.
+    from billing import arrears, instalments, points, promotions
+
+    offer = promotions.choose_top_up_offer(record, requested=promotion)
+    points.earn_points_for_top_up(record, actor=actor)
     record.ledger_entry = post_ledger_entry(
         account,
         kind=LedgerEntryKind.TOP_UP,
         amount=amount,
         actor=actor,
         description=_("Top-up via %(channel)s") % {"channel": TopUpChannel(channel).label},
+        promotion=offer.promotion if offer else None,
     )
     record.save(update_fields=["ledger_entry"])
+    if offer is not None:
+        promotions.grant_top_up_offer(record, offer, actor=actor)
+    instalments.settle_overdue_dues(account, actor=actor)
+    arrears.clear_if_settled(
+        account,
+        actor=actor,
+        detail=_("top-up of %(amount)s yuan") % {"amount": amount},
+    )
     return TopUpResult(record, replayed=False)

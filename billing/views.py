@@ -181,6 +181,7 @@ class BillingOverviewPage:
                 "entries": entries,
                 "page": page,
                 "bills": bills,
+                "account_status_url": self.url("account-status", customer),
             },
         )
 

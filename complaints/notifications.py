@@ -59,6 +59,44 @@ def notify_customer(ticket: Ticket, *, subject: str, body: str) -> list[Notifica
     return Notification.objects.bulk_create(rows)
 
 
+def notify_account_holder(
+    customer, *, subject: str, body: str, msisdn: str = ""
+) -> list[Notification]:
+    """Queue a message about a customer's account rather than a ticket (low balance, arrears,
+    suspension and restoration): SMS to ``msisdn`` (one of their lines) or else their contact
+    phone, e-mail too when there is one. The same outbox and delivery as ticket messages, and
+    the customer reads it under ``/my/messages/``."""
+    return Notification.objects.bulk_create(
+        account_holder_notifications(customer, subject=subject, body=body, msisdn=msisdn)
+    )
+
+
+def account_holder_notifications(
+    customer, *, subject: str, body: str, msisdn: str = ""
+) -> list[Notification]:
+    """The unsaved rows ``notify_account_holder`` writes, for callers that write many at once."""
+    rows = [
+        Notification(
+            channel=NotificationChannel.SMS,
+            address=msisdn or customer.contact_phone,
+            subject=subject,
+            body=body,
+            customer=customer,
+        )
+    ]
+    if customer.email:
+        rows.append(
+            Notification(
+                channel=NotificationChannel.EMAIL,
+                address=customer.email,
+                subject=subject,
+                body=body,
+                customer=customer,
+            )
+        )
+    return rows
+
+
 def staff_notification(user, ticket: Ticket, *, subject: str, body: str) -> Notification:
     """An unsaved e-mail notification to a staff member (it also shows in their workspace)."""
     return Notification(

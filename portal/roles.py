@@ -238,3 +238,34 @@ _EXTRA_PERMISSIONS[Role.SUPERVISOR] = (
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     spec.role: (spec.permission, *_EXTRA_PERMISSIONS[spec.role]) for spec in ROLES
 }
+
+
+# Billing commerce: promotions, points, credit phone purchases, arrears. Sales advisors sell
+# phones on instalments (and cancel a purchase within the return period); the front desk and
+# supervisors read it all; supervisors also pay off or cancel plans.
+_BILLING_COMMERCE_READ = (
+    "billing.view_promotion",
+    "billing.view_promotionredemption",
+    "billing.view_pointsaccount",
+    "billing.view_pointsentry",
+    "billing.view_device",
+    "billing.view_instalmentplan",
+    "billing.view_instalmentdue",
+    "billing.view_instalmentevent",
+    "billing.view_arrearscase",
+    "billing.view_arrearsevent",
+    "billing.view_lowbalancealert",
+    "billing.view_creditpolicy",
+)
+_BILLING_COMMERCE: dict[Role, tuple[str, ...]] = {
+    Role.SERVICE_SPECIALIST: _BILLING_COMMERCE_READ,
+    Role.SALES_ADVISOR: (
+        *_BILLING_COMMERCE_READ,
+        "billing.add_instalmentplan",
+        "billing.change_instalmentplan",
+    ),
+    Role.COMPLAINT_COORDINATOR: _BILLING_COMMERCE_READ,
+    Role.SUPERVISOR: (*_BILLING_COMMERCE_READ, "billing.change_instalmentplan"),
+}
+for _role, _permissions in _BILLING_COMMERCE.items():
+    ROLE_PERMISSIONS[_role] = (*ROLE_PERMISSIONS[_role], *_permissions)

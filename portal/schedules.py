@@ -60,6 +60,26 @@ DEFAULT_PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         description=_("Sends queued e-mails and SMS about tickets to customers and staff."),
         every_seconds=30,
     ),
+    PeriodicTaskSpec(
+        name="billing: charge due instalments",
+        task="billing.tasks.charge_due_instalments_task",
+        description=_("Charges device instalments on their dates; unpaid ones become overdue."),
+        crontab="5 * * * *",
+    ),
+    PeriodicTaskSpec(
+        name="billing: arrears and low-balance sweep",
+        task="billing.tasks.review_account_standing_task",
+        description=_(
+            "Notifies accounts in arrears or low on balance, suspends lines after the grace period."
+        ),
+        every_seconds=300,
+    ),
+    PeriodicTaskSpec(
+        name="billing: expire points",
+        task="billing.tasks.expire_points_task",
+        description=_("Expires earned points past their validity, every night."),
+        crontab="30 0 * * *",
+    ),
 )
 
 # --- training (issue 7) ---------------------------------------------------------------------

@@ -308,6 +308,16 @@ SPECTACULAR_SETTINGS = {
             "UsageEventType",
             "UsageStatus",
             "BillLineKind",
+            "BankCode",
+            "PromotionKind",
+            "RewardKind",
+            "PointsEntryKind",
+            "InstalmentPlanStatus",
+            "InstalmentDueStatus",
+            "InstalmentEventKind",
+            "ArrearsCause",
+            "ArrearsStatus",
+            "ArrearsEventKind",
         )
     }
     | {
@@ -395,6 +405,48 @@ BILLING_ADJUSTMENT_LIMITS = {
     "complaint_coordinator": _yuan("BILLING_ADJUSTMENT_LIMIT_COORDINATOR", default="200.00"),
     "supervisor": _yuan("BILLING_ADJUSTMENT_LIMIT_SUPERVISOR", default="2000.00"),
 }
+
+# --- Billing commerce: promotions, points, credit purchases, arrears ----------------------------
+
+
+def _instalment_rates(name: str, default: str) -> dict[int, Decimal]:
+    """``"3:0,6:0,12:0.005,24:0.006"``: the monthly rate of each term (3, 6, 12 or 24 months)."""
+    raw = env.str(name, default=default)
+    rates = {}
+    try:
+        for item in raw.split(","):
+            months, rate = item.split(":")
+            rates[int(months)] = Decimal(rate.strip())
+    except (ValueError, InvalidOperation):
+        raise ImproperlyConfigured(
+            f"{name} must look like '3:0,6:0,12:0.005', not {raw!r}."
+        ) from None
+    if not rates or set(rates) - {3, 6, 12, 24}:
+        raise ImproperlyConfigured(f"{name} may only name terms of 3, 6, 12 and 24 months.")
+    if any(not rate.is_finite() or not 0 <= rate < Decimal("0.1") for rate in rates.values()):
+        raise ImproperlyConfigured(f"{name}: a monthly rate is between 0 and 0.1, not {raw!r}.")
+    return dict(sorted(rates.items()))
+
+
+# Points earned per yuan paid in (top-ups; bonuses earn none), rounded down to whole points.
+BILLING_POINTS_PER_YUAN = env.int("BILLING_POINTS_PER_YUAN", default=1)
+# Earned points expire at the end of the month this many months after the month they were
+# earned in (earned in March 2026, 24 months: gone after 2028-03-31).
+BILLING_POINTS_EXPIRY_MONTHS = env.int("BILLING_POINTS_EXPIRY_MONTHS", default=24)
+if BILLING_POINTS_PER_YUAN < 0 or BILLING_POINTS_EXPIRY_MONTHS < 1:
+    raise ImproperlyConfigured(
+        "BILLING_POINTS_PER_YUAN must be >= 0 and BILLING_POINTS_EXPIRY_MONTHS >= 1."
+    )
+# A reminder goes out once when a prepaid balance falls below this.
+BILLING_LOW_BALANCE_THRESHOLD = _yuan("BILLING_LOW_BALANCE_THRESHOLD", default="10.00")
+# Hours between the arrears notice and the suspension of the account's lines.
+BILLING_ARREARS_GRACE_HOURS = env.float("BILLING_ARREARS_GRACE_HOURS", default=72)
+# Instalment terms on offer and their monthly rate (0: interest-free).
+BILLING_INSTALMENT_MONTHLY_RATES = _instalment_rates(
+    "BILLING_INSTALMENT_MONTHLY_RATES", default="3:0,6:0,12:0.005,24:0.006"
+)
+# A purchase may be cancelled, the device returned, within this many days; dues paid are refunded.
+BILLING_INSTALMENT_CANCEL_DAYS = env.int("BILLING_INSTALMENT_CANCEL_DAYS", default=7)
 
 # --- Tickets ------------------------------------------------------------------------------------
 

@@ -30,7 +30,12 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 def top_ups_for(user):
     return (
         TopUp.objects.filter(account__in=billing_accounts_for(user))
-        .select_related("account__customer", "ledger_entry")
+        .select_related(
+            "account__customer",
+            "ledger_entry",
+            "promotion_redemption__promotion",
+            "points_entry",
+        )
         .order_by("-created_at", "-pk")
     )
 
@@ -105,11 +110,14 @@ class TopUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             amount=data["amount"],
             channel=data["channel"],
             reference=data.get("reference", ""),
+            bank=data.get("bank", ""),
+            promotion=data.get("promotion"),
             actor=request.user,
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         self._detail_visible_ids = frozenset(self._visible([account]))
-        body = self.get_serializer(result.top_up).data
+        # Re-read with what the payment brought (offer, points) in the list's one query.
+        body = self.get_serializer(self.get_queryset().get(pk=result.top_up.pk)).data
         if result.replayed:
             return Response(
                 body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"}

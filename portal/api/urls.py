@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from billing.api.cdr_urls import router as cdr_router
+from billing.api.commerce_urls import router as commerce_router
 from billing.api.urls import router as billing_router
 from complaints.api.urls import router as complaints_router
 from crm.api.urls import router as crm_router
@@ -16,6 +17,7 @@ router.registry.extend(billing_router.registry)
 router.registry.extend(cdr_router.registry)
 router.registry.extend(complaints_router.registry)
 router.registry.extend(training_router.registry)
+router.registry.extend(commerce_router.registry)
 
 urlpatterns = [
     path("me/", views.CurrentUserView.as_view(), name="api-me"),

@@ -43,9 +43,10 @@ def seeded(db):
 
 def test_seed_demo_creates_the_crm_demo_records(seeded):
     # 10 users, then 11 customers + 27 orders + 5 contacts + 6 verifications, then the
-    # billing demo's 33 top-ups, then the complaints demo's 10 tickets and 7 notes, then the
+    # billing demo's 33 top-ups (and 11 commerce rows: devices, promotions, a points
+    # redemption, instalment plans), then the complaints demo's 10 tickets and 7 notes, then the
     # training demo's 19 rows (team, members, assignments, exams, suggestions, KPIs).
-    assert f"Demo data ready: {len(DEMO_LOGINS) + 49 + 33 + 17 + 19} rows created." in seeded
+    assert f"Demo data ready: {len(DEMO_LOGINS) + 49 + 33 + 11 + 17 + 19} rows created." in seeded
     assert Customer.objects.count() == len(DEMO_CUSTOMERS) == 11
     assert Counter(Customer.objects.values_list("kind", flat=True)) == {
         "individual": 9,
@@ -74,10 +75,12 @@ def test_seed_demo_creates_the_crm_demo_records(seeded):
         OrderStatus.PROCESSING: 1,
     }
     assert set(ServiceOrder.objects.values_list("created_by__username", flat=True)) == {"sales"}
-    assert Interaction.objects.filter(ended_at__isnull=False).count() == 5
-    assert Interaction.objects.count() == 5
+    # The crm demo's 5 contacts, and the billing demo's 2 hall visits for instalment sales
+    # (each with the document checked).
+    assert Interaction.objects.filter(ended_at__isnull=False).count() == 5 + 2
+    assert Interaction.objects.count() == 5 + 2
     assert Counter(IdentityVerification.objects.values_list("result", flat=True)) == {
-        VerificationResult.PASSED: 5,
+        VerificationResult.PASSED: 5 + 2,
         VerificationResult.FAILED: 1,
     }
 

@@ -28,12 +28,14 @@ def test_seed_demo_creates_a_login_for_every_role_and_prints_them(db):
     assert users["specialist"].check_password(DEMO_PASSWORD)
     # 10 logins + the crm demo (crm.demo): 49 customers, accounts, lines, orders and contacts
     # + the billing demo: 3 top-ups for each of the 11 demo customers
+    # + the billing commerce demo: 3 devices, 5 promotions, 1 points redemption, 2 plans
     # + the complaints demo: 10 tickets and the 7 notes written on them
     # + the training demo: a team and its 5 members, 3 assignments, 2 exams, 2 suggestions and
     # this month's KPIs of the 6 staff members.
-    assert "Demo data ready: 128 rows created." in output
+    assert "Demo data ready: 139 rows created." in output
     account = users["customer1"].customer.billing_accounts.get()
-    assert balance_of(account) == Decimal("180.00")
+    # 180.00 paid, a 10.00 top-up bonus, 1.00 of points redeemed as bill credit.
+    assert balance_of(account) == Decimal("191.00")
     assert audit_ledger() == []
     assert all(login.username in output for login in DEMO_LOGINS)
 
