@@ -11,6 +11,7 @@ class LedgerEntryKind(models.TextChoices):
     MONTHLY_FEE = "monthly_fee", _("Monthly fee")
     ADJUSTMENT = "adjustment", _("Adjustment")
     REFUND = "refund", _("Refund")
+    TERMINATION_FEE = "termination_fee", _("Early-termination fee")
 
 
 # Kinds that add money to the account (their amount is positive); the others take it away.

@@ -11,7 +11,7 @@ interface whose default backend is the outbox table).
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +53,33 @@ def notify_customer(ticket: Ticket, *, subject: str, body: str) -> list[Notifica
                 subject=subject,
                 body=body,
                 ticket=ticket,
+                customer=customer,
+            )
+        )
+    return Notification.objects.bulk_create(rows)
+
+
+def notify_customer_directly(
+    customer, *, subject: str, body: str, msisdn: str = ""
+) -> list[Notification]:
+    """Queue a message to a customer about something other than a ticket (an agreement, a
+    hall visit): SMS to ``msisdn`` or the contact phone, e-mail too when there is one."""
+    rows = [
+        Notification(
+            channel=NotificationChannel.SMS,
+            address=msisdn or customer.contact_phone,
+            subject=subject,
+            body=body,
+            customer=customer,
+        )
+    ]
+    if customer.email:
+        rows.append(
+            Notification(
+                channel=NotificationChannel.EMAIL,
+                address=customer.email,
+                subject=subject,
+                body=body,
                 customer=customer,
             )
         )
@@ -135,13 +162,15 @@ def _send(notification: Notification) -> None:
     if not notification.address:
         # A staff member without an address still sees the notification in the workspace.
         return
-    send_mail(
+    # Marked as automatic (RFC 3834) and with our loop tag: auto-responders stay silent, and a
+    # bounce or auto-reply that still comes back is ignored by the mail intake (crm.mail_in).
+    EmailMessage(
         notification.subject,
         notification.body,
         settings.DEFAULT_FROM_EMAIL,
         [notification.address],
-        fail_silently=False,
-    )
+        headers={"Auto-Submitted": "auto-generated", "X-Loop": settings.CRM_MAIL_IN_ADDRESS},
+    ).send(fail_silently=False)
 
 
 def deliver_pending(limit: int = 500) -> int:
