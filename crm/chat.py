@@ -90,6 +90,21 @@ def queue_position(chat: ChatSession) -> int | None:
     return ahead.count() + 1
 
 
+def waiting_positions() -> dict[int, int]:
+    """Every waiting chat's place in its queue, by chat id (one query; queues are short)."""
+    positions: dict[int, int] = {}
+    counters: dict[str, int] = {}
+    waiting = (
+        ChatSession.objects.filter(status=ChatStatus.WAITING)
+        .order_by("-priority", "queued_at", "pk")
+        .values_list("pk", "queue_role")
+    )
+    for pk, role in waiting:
+        counters[role] = counters.get(role, 0) + 1
+        positions[pk] = counters[role]
+    return positions
+
+
 def _enqueue(chat: ChatSession, now: datetime.datetime) -> None:
     _move(chat, ChatStatus.WAITING)
     chat.queued_at = now

@@ -9,7 +9,7 @@ Search must find Chinese words, and neither SQLite nor PostgreSQL's default text
 Chinese into words. So a query is cut into terms: Latin words as they are, runs of Chinese
 characters into overlapping character pairs (宽带无法上网 → 宽带, 带无, 无法, 法上, 上网).
 An article matches when its text (title, keywords, body, English text; kept lower-case in
-``search_text``) contains at least half of the terms, and ranks by how many it contains, title
+``search_text``) contains at least a third of the terms, and ranks by how many it contains, title
 hits counting double. The same SQL (``LIKE``) runs on both databases; a help centre of a few
 thousand articles needs no index beyond that.
 """
@@ -65,7 +65,7 @@ def published_articles(*, staff: bool = False) -> QuerySet[KnowledgeArticle]:
 def search_articles(
     query: str, *, staff: bool = False, category: str | None = None
 ) -> QuerySet[KnowledgeArticle]:
-    """Articles matching at least half of the query's terms, best first (one query)."""
+    """Articles matching at least a third of the query's terms, best first (one query)."""
     articles = published_articles(staff=staff)
     if category:
         articles = articles.filter(category=category)
@@ -86,7 +86,7 @@ def search_articles(
         ),
         start=Value(0),
     )
-    needed = max(1, math.ceil(len(terms) / 2))
+    needed = max(1, math.ceil(len(terms) / 3))
     return (
         articles.annotate(
             hits=body_hits,

@@ -415,3 +415,20 @@ def wrap_up_call(call: InboundCall, *, actor, outcome: str, notes: str = "") -> 
     interaction.notes = "\n".join(part for part in (interaction.notes, notes.strip()) if part)
     interaction.save(update_fields=["outcome", "notes", "updated_at"])
     return call
+
+
+@transaction.atomic
+def identify_call_customer(call: InboundCall, customer, *, actor) -> InboundCall:
+    """An unknown caller turned out to be this customer (found by the specialist on the call):
+    the call and its interaction name them, and the verification step can follow."""
+    from crm.services import attach_customer_to_interaction
+
+    call = InboundCall.objects.select_for_update().get(pk=call.pk)
+    if call.agent_id != actor.pk:
+        raise ContactError(
+            ContactErrorCode.NOT_YOUR_CALL, _("Only the specialist who answered may do this.")
+        )
+    call.customer = customer
+    call.save(update_fields=["customer", "updated_at"])
+    attach_customer_to_interaction(call.interaction, customer, actor=actor)
+    return call

@@ -326,7 +326,26 @@ SPECTACULAR_SETTINGS = {
             "NotificationChannel",
             "NotificationStatus",
         )
-    },
+    }
+    | {
+        f"{name}Enum": f"crm.channel_choices.{name}.choices"
+        for name in (
+            "PresenceStatus",
+            "ChatStatus",
+            "ChatSender",
+            "IvrAction",
+            "CallStatus",
+            "CtiEvent",
+            "InboundEmailStatus",
+            "NoticeKind",
+            "NoticeStatus",
+            "DeliveryStatus",
+            "AgreementStatus",
+            "ArticleCategory",
+            "ArticleAudience",
+        )
+    }
+    | {"RoleEnum": "portal.roles.Role.choices"},
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 

@@ -49,6 +49,7 @@ urlpatterns = [
     path("workspace/", include("crm.urls")),
     path("", include("billing.urls")),
     path("", include("complaints.urls")),
+    path("", include("crm.channel_urls")),
     path(
         "my/",
         views.RoleWorkspaceView.as_view(

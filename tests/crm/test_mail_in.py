@@ -46,7 +46,12 @@ def customer(db):
     return customer
 
 
-def mail(sender="lilei@example.com", subject="宽带无法上网", body="家里宽带断网了，请帮忙处理。", **headers):
+def mail(
+    sender="lilei@example.com",
+    subject="宽带无法上网",
+    body="家里宽带断网了，请帮忙处理。",
+    **headers,
+):
     message = EmailMessage()
     message["From"] = sender
     message["To"] = "service@telecom-crm.example"
@@ -123,15 +128,15 @@ def test_an_unknown_sender_asking_for_help_needs_a_callback(maildir, db):
     )
 
 
-def test_a_reply_with_the_ticket_number_threads_and_restarts_the_clock(
-    maildir, customer, personas
-):
+def test_a_reply_with_the_ticket_number_threads_and_restarts_the_clock(maildir, customer, personas):
     engineer = personas[Role.TECH_SUPPORT]
     ticket = make_ticket(personas[Role.SERVICE_SPECIALIST], line=customer.subscriptions.get())
     assign_ticket(ticket, engineer, actor=engineer)
     transition_ticket(ticket, TicketStatus.IN_PROGRESS, actor=engineer)
     transition_ticket(ticket, TicketStatus.WAITING_CUSTOMER, actor=engineer)
-    deliver(maildir, mail(subject=f"Re: [{ticket.number}] 工单进展", body="今天下午在家，可以上门。"))
+    deliver(
+        maildir, mail(subject=f"Re: [{ticket.number}] 工单进展", body="今天下午在家，可以上门。")
+    )
 
     fetch_mailbox(url_of(maildir))
 

@@ -262,7 +262,9 @@ def test_call_end_writes_duration_and_outcome_into_the_interaction(line, special
         call_id="c-7", caller_number=line.msisdn, dialled_number=HOTLINE, ivr_path="4"
     )
     answer_call(call, actor=specialist)
-    wrap_up_call(call, actor=specialist, outcome=InteractionOutcome.INFORMATION_GIVEN, notes="已解答")
+    wrap_up_call(
+        call, actor=specialist, outcome=InteractionOutcome.INFORMATION_GIVEN, notes="已解答"
+    )
 
     ended = end_call(call, duration_seconds=185)
     end_call(call, duration_seconds=999)
