@@ -32,7 +32,7 @@ from crm.channel_choices import (
     PresenceStatus,
 )
 from crm.choices import Segment
-from crm.masking import mask_phone
+from crm.masking import mask_phone, mask_pii
 from portal.roles import Role
 
 __all__ = [
@@ -596,7 +596,7 @@ class InboundEmail(models.Model):
         indexes = [models.Index(fields=["from_address", "created_at"], name="crm_email_sender_idx")]
 
     def __str__(self) -> str:
-        return f"{self.from_address} {self.subject}"
+        return f"{self.from_address} {mask_pii(self.subject)}"
 
 
 # --- Notices ------------------------------------------------------------------------------------
