@@ -12,8 +12,8 @@ from billing.services import audit_ledger, balance_of
 from complaints.models import Notification
 from crm.agreements import (
     months_left,
-    renew_due_agreements,
     render_agreement_pdf,
+    renew_due_agreements,
     send_renewal_reminders,
     sign_agreement,
     term_end,

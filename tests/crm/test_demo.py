@@ -43,8 +43,9 @@ def seeded(db):
 
 def test_seed_demo_creates_the_crm_demo_records(seeded):
     # 10 users, then 11 customers + 27 orders + 5 contacts + 6 verifications, then the
-    # billing demo's 33 top-ups, then the complaints demo's 10 tickets and 7 notes.
-    assert f"Demo data ready: {len(DEMO_LOGINS) + 49 + 33 + 17} rows created." in seeded
+    # billing demo's 33 top-ups, then the complaints demo's 10 tickets and 7 notes, then the
+    # contact channels' chat, 2 calls, 2 mails, 2 notices and 2 agreements.
+    assert f"Demo data ready: {len(DEMO_LOGINS) + 49 + 33 + 17 + 9} rows created." in seeded
     assert Customer.objects.count() == len(DEMO_CUSTOMERS) == 11
     assert Counter(Customer.objects.values_list("kind", flat=True)) == {
         "individual": 9,

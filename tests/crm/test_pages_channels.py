@@ -267,7 +267,7 @@ def test_the_chat_desk_answers_converts_and_ends(client, specialist, customer):
     ended = client.post(reverse("crm-channels:desk-action", args=[chat.pk, "end"]), {"outcome": ""})
 
     chat.refresh_from_db()
-    assert [a.slug for a in canned.context["kb_results"]][0] == "broadband-no-connection"
+    assert next(a.slug for a in canned.context["kb_results"]) == "broadband-no-connection"
     assert bad_ticket.status_code == 400
     assert (ticket.status_code, ended.status_code) == (302, 302)
     assert (chat.status, chat.ticket) == (ChatStatus.ENDED, Ticket.objects.get())
@@ -371,7 +371,7 @@ def test_the_help_centre_finds_chinese_words_without_signing_in(client, db):
         reverse("crm-channels:help-article", args=["beware-of-telecom-fraud"]), {"helpful": "yes"}
     )
 
-    assert [a.slug for a in found.context["articles"]][0] == "beware-of-telecom-fraud"
+    assert next(a.slug for a in found.context["articles"]) == "beware-of-telecom-fraud"
     assert "<h1>警惕电信网络诈骗</h1>" in html(article)
     assert "<h1>Beware of telecom fraud</h1>" in html(english)
     assert (staff_only.status_code, feedback.status_code) == (404, 302)

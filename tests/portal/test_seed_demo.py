@@ -28,8 +28,9 @@ def test_seed_demo_creates_a_login_for_every_role_and_prints_them(db):
     assert users["specialist"].check_password(DEMO_PASSWORD)
     # 10 logins + the crm demo (crm.demo): 49 customers, accounts, lines, orders and contacts
     # + the billing demo: 3 top-ups for each of the 11 demo customers
-    # + the complaints demo: 10 tickets and the 7 notes written on them.
-    assert "Demo data ready: 109 rows created." in output
+    # + the complaints demo: 10 tickets and the 7 notes written on them
+    # + the contact channels (crm.channel_demo): 1 chat, 2 calls, 2 mails, 2 notices, 2 agreements.
+    assert "Demo data ready: 118 rows created." in output
     account = users["customer1"].customer.billing_accounts.get()
     assert balance_of(account) == Decimal("180.00")
     assert audit_ledger() == []

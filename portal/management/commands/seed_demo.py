@@ -9,7 +9,7 @@ from tqdm import tqdm
 from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 # Each module provides demo_steps(); order matters (customers before their lines, ...).
-DEMO_MODULES = ("portal.demo", "crm.demo", "billing.demo", "complaints.demo")
+DEMO_MODULES = ("portal.demo", "crm.demo", "billing.demo", "complaints.demo", "crm.channel_demo")
 
 
 class Command(BaseCommand):
