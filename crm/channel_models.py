@@ -761,7 +761,7 @@ class ServiceAgreement(models.Model):
         _("monthly commitment"), **MONEY, validators=[MinValueValidator(0)]
     )
     termination_fee_percent = models.DecimalField(
-        _("early-termination fee (% of the remaining commitment)"),
+        _("early-termination fee (percent of the remaining commitment)"),
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(100)],

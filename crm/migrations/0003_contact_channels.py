@@ -269,7 +269,7 @@ class Migration(migrations.Migration):
                 ('reminder_days', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MaxValueValidator(180)], verbose_name='remind days before the end')),
                 ('reminded_for', models.DateField(blank=True, editable=False, null=True, verbose_name='reminder sent for the end on')),
                 ('monthly_commitment', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='monthly commitment')),
-                ('termination_fee_percent', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='early-termination fee (% of the remaining commitment)')),
+                ('termination_fee_percent', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='early-termination fee (percent of the remaining commitment)')),
                 ('termination_fee_fixed', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='early-termination fee, fixed part')),
                 ('service_scope', models.TextField(verbose_name='services provided')),
                 ('customer_obligations', models.TextField(verbose_name="customer's obligations")),

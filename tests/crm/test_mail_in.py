@@ -212,7 +212,7 @@ def test_bad_mail_is_recorded_and_the_good_mail_after_it_is_processed(maildir, c
     ]
     assert [rows[0].reason, rows[1].reason] == ["邮件没有邮件头。", "邮件没有可识别的发件人地址。"]
     assert rows[2].ticket.kind == TicketKind.BILLING_DISPUTE
-    assert all("S" in maildir.get_message(key).get_flags() for key in maildir)
+    assert all("S" in maildir.get_message(key).get_flags() for key in maildir.keys())  # noqa: SIM118
 
 
 def test_reading_the_mailbox_twice_creates_nothing_twice(maildir, customer):
