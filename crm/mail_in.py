@@ -90,6 +90,19 @@ class MailboxError(Exception):
 # --- Reading the mailbox ------------------------------------------------------------------------
 
 
+_MAILDIR_KEY = re.compile(r"^(\d+)\.(?:M(\d+))?(?:P\d+)?(?:Q(\d+))?")
+
+
+def _arrival_order(key: str) -> tuple:
+    """Maildir names start with the delivery time (``1733040000.M52P123Q4.host``): numbers, so
+    ``M99`` comes before ``M100``, which a plain string sort gets wrong."""
+    match = _MAILDIR_KEY.match(key)
+    if match is None:
+        return (float("inf"), 0, 0, key)
+    seconds, micros, counter = (int(part or 0) for part in match.groups())
+    return (seconds, micros, counter, key)
+
+
 class MaildirSource:
     """A maildir on disk (``maildir:///srv/mail/service``): unread = no ``S`` flag."""
 
@@ -100,7 +113,7 @@ class MaildirSource:
         self.box = mailbox.Maildir(path, factory=None, create=False)
 
     def unread(self) -> Iterator[tuple[str, bytes]]:
-        for key in sorted(self.box.keys()):
+        for key in sorted(self.box.keys(), key=_arrival_order):
             if "S" in self.box.get_message(key).get_flags():
                 continue
             yield key, self.box.get_bytes(key)

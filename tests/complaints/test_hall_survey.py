@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import surveys
 from complaints.choices import SurveyStatus
@@ -16,6 +16,13 @@ from crm.models import Product
 from crm.services import advance_order, create_service_order
 from portal.roles import Role
 from tests.crm.factories import MobileLineFactory
+
+
+@pytest.fixture(autouse=True)
+def _in_chinese():
+    # Messages are checked in the site's default language, whatever an earlier test activated.
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

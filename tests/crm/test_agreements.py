@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from billing.choices import LedgerEntryKind
 from billing.services import audit_ledger, balance_of
@@ -29,6 +30,13 @@ from portal.roles import Role
 from tests.crm.factories import MobileLineFactory
 
 START = datetime.date(2026, 1, 15)
+
+
+@pytest.fixture(autouse=True)
+def _in_chinese():
+    # Messages are checked in the site's default language, whatever an earlier test activated.
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints.choices import Queue, TicketKind, TicketStatus
 from crm.channel_choices import ChatSender, ChatStatus, PresenceStatus
@@ -40,6 +40,13 @@ from crm.models import Customer, IdentityVerification, Product
 from portal.models import OutboundSms
 from portal.roles import Role
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
+
+
+@pytest.fixture(autouse=True)
+def _in_chinese():
+    # Messages are checked in the site's default language, whatever an earlier test activated.
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from email.utils import make_msgid
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from complaints.choices import NoteVisibility, TicketKind, TicketStatus
 from complaints.models import TicketAttachment
@@ -25,6 +26,13 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
 )
+
+
+@pytest.fixture(autouse=True)
+def _in_chinese():
+    # Messages are checked in the site's default language, whatever an earlier test activated.
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.channel_choices import DeliveryStatus, NoticeKind, NoticeStatus
 from crm.channel_errors import ContactError, ContactErrorCode
@@ -21,6 +21,13 @@ from crm.notices import (
 from portal.models import OutboundSms
 from portal.roles import Role
 from tests.crm.factories import CustomerFactory, MobileLineFactory
+
+
+@pytest.fixture(autouse=True)
+def _in_chinese():
+    # Messages are checked in the site's default language, whatever an earlier test activated.
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

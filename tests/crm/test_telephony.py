@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.services import post_ledger_entry
 from crm.channel_choices import CallStatus, IvrAction, PresenceStatus
@@ -32,6 +32,13 @@ from portal.roles import Role
 from tests.crm.factories import MobileLineFactory, mobile_number
 
 HOTLINE = "10000"
+
+
+@pytest.fixture(autouse=True)
+def _in_chinese():
+    # Messages are checked in the site's default language, whatever an earlier test activated.
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture
