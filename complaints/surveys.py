@@ -174,7 +174,9 @@ def answer_survey(survey: Survey, *, score, resolved, comment: str = "") -> Surv
     score, resolved, comment = clean_answer(
         score, resolved, comment, about_order=survey.service_order_id is not None
     )
-    survey = Survey.objects.select_for_update().select_related("ticket").get(pk=survey.pk)
+    survey = (
+        Survey.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=survey.pk)
+    )
     # A callback may already have been opened: the customer's own answer still counts.
     if survey.status not in (SurveyStatus.SENT, SurveyStatus.CALLBACK):
         raise TicketError(

@@ -168,8 +168,8 @@ class ConsoleState:
 
 def console_state(user) -> ConsoleState:
     """Four queries: presence, waiting chats, the user's active chats, the calls of their
-    roles (waiting, and their own connected ones)."""
-    roles = contact_roles(user)
+    roles (waiting, and their own connected ones). Supervisors watch every queue."""
+    roles = [role.value for role in Role] if user.has_role(Role.SUPERVISOR) else contact_roles(user)
     presence = AgentPresence.objects.filter(user=user).first()
     waiting = (
         list(

@@ -268,3 +268,27 @@ def test_the_command_reports_and_refuses_a_missing_mailbox(maildir, customer, tm
 
     assert capsys.readouterr().out.strip() == "1 mails read: ticket_opened 1"
     assert "no maildir" in str(missing.value)
+
+
+def test_an_imap_mailbox_is_read_like_a_maildir(db, customer):
+    """Against a real IMAP server named by CRM_TEST_IMAP_URL (e.g. a Debian dovecot with a test
+    user: imap://user:password@127.0.0.1:143/INBOX); skipped where none is configured."""
+    import imaplib
+    import os
+    import time
+    from urllib.parse import unquote, urlparse
+
+    url = os.environ.get("CRM_TEST_IMAP_URL", "")
+    if not url:
+        pytest.skip("CRM_TEST_IMAP_URL is not set (no IMAP server for this run)")
+    parts = urlparse(url)
+    connection_class = imaplib.IMAP4_SSL if parts.scheme == "imaps" else imaplib.IMAP4
+    with connection_class(parts.hostname, parts.port or 143, timeout=10) as conn:
+        conn.login(unquote(parts.username), unquote(parts.password))
+        folder = parts.path.lstrip("/") or "INBOX"
+        conn.append(folder, "", imaplib.Time2Internaldate(time.time()), mail().as_bytes())
+
+    run = fetch_mailbox(url)
+
+    assert run.counts.get(InboundEmailStatus.TICKET_OPENED) == 1
+    assert fetch_mailbox(url).total == 0

@@ -464,3 +464,17 @@ def test_customer_home_runs_a_constant_number_of_queries(
         response = client.get(reverse("customer-home"))
 
     assert html(response).count('class="notice-banner') == 3
+
+
+def test_a_supervisor_watches_every_queue_without_taking_calls(client, personas, specialist):
+    supervisor = personas[Role.SUPERVISOR]
+    start_chat(customer=CustomerFactory(), topic="咨询", actor=None)
+    call = receive_call(call_id="watch-1", caller_number="13900007777", dialled_number="10000")
+    client.force_login(supervisor)
+
+    page = client.get(reverse("crm-channels:console"))
+    answer = client.post(reverse("crm-channels:call-action", args=[call.pk, "answer"]))
+
+    assert len(page.context["state"].waiting_chats) == 1
+    assert [c.pk for c in page.context["state"].calls] == [call.pk]
+    assert answer.status_code == 403
