@@ -492,3 +492,31 @@ def test_anonymous_callers_are_refused_everywhere_but_help_and_cti(db):
     assert client.get(reverse("crm-agreement-list")).status_code == 401
     assert client.get(reverse("crm-notice-list")).status_code == 401
     assert ChatSession.objects.count() == 0
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_notice_delivery_list_query_count_is_constant(personas, django_assert_num_queries, count):
+    supervisor = personas[Role.SUPERVISOR]
+    for _ in range(count):
+        CustomerFactory()
+    notice = publish_notice(
+        create_notice(kind="service", title="通知", body="内容", actor=supervisor), actor=supervisor
+    )
+    client = client_for(supervisor)
+
+    # 1 the user's permissions, 2 the notice, 3 COUNT for the pager, 4 the page of deliveries
+    # with their customers.
+    with django_assert_num_queries(4):
+        response = client.get(reverse("crm-notice-deliveries", args=[notice.pk]))
+
+    assert response.json()["count"] == count
+
+
+def test_ivr_node_list_query_count(specialist, django_assert_num_queries):
+    client = client_for(specialist)
+
+    # 1 the user's permissions, 2 the active menu entries (not paginated: a menu is small).
+    with django_assert_num_queries(2):
+        response = client.get(reverse("crm-ivr-node-list"))
+
+    assert len(response.json()) == 10
