@@ -14,6 +14,7 @@ class LedgerEntryKind(models.TextChoices):
     PROMOTION_BONUS = "promotion_bonus", _("Promotion bonus")
     POINTS_CREDIT = "points_credit", _("Points redemption credit")
     INSTALMENT = "instalment", _("Device instalment")
+    TERMINATION_FEE = "termination_fee", _("Early-termination fee")
 
 
 # Kinds that add money to the account (their amount is positive); the others take it away.

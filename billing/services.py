@@ -337,3 +337,36 @@ def top_up(
         detail=_("top-up of %(amount)s yuan") % {"amount": amount},
     )
     return TopUpResult(record, replayed=False)
+
+
+# --- Early termination of a service agreement -----------------------------------------------
+
+
+@transaction.atomic
+def charge_early_termination_fee(
+    account: BillingAccount, *, amount, agreement_number: str, actor, subscription=None
+) -> LedgerEntry:
+    """Debit the fee for ending a service agreement before its term: one ledger entry, under
+    the balance row's lock like every other. ``amount`` is the positive fee in yuan."""
+    try:
+        amount = parse_yuan(amount)
+    except AmountError as exc:
+        raise ValidationError(
+            {
+                "amount": ValidationError(
+                    AMOUNT_ERRORS[exc.reason], code=BillingErrorCode.INVALID_AMOUNT
+                )
+            }
+        ) from exc
+    if amount <= 0:
+        raise BillingError(
+            BillingErrorCode.NOTHING_TO_CHARGE, _("An early-termination fee must be positive.")
+        )
+    return post_ledger_entry(
+        account,
+        kind=LedgerEntryKind.TERMINATION_FEE,
+        amount=-amount,
+        actor=actor,
+        description=_("Early termination of agreement %(number)s") % {"number": agreement_number},
+        subscription=subscription,
+    )

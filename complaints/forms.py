@@ -277,6 +277,19 @@ class SurveyForm(forms.Form):
     )
 
 
+class HallVisitSurveyForm(SurveyForm):
+    """The evaluation of a business-hall visit: a score and a comment (营业厅服务评价)."""
+
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you with our service in the business hall?"),
+        help_text=_("1 = not at all satisfied, 5 = very satisfied."),
+        choices=SCORE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    resolved = None
+
+
 class CallbackForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=CallbackOutcome.choices)
     score = forms.TypedChoiceField(

@@ -355,10 +355,25 @@ class Survey(models.Model):
 
     The row is the transactional outbox: it is written in the resolving transaction and a beat
     sweep hands due rows to a worker, so a broker outage delays a survey but never loses it.
+    A survey is about a ticket or, for the evaluation of a business-hall visit (营业厅服务评价),
+    about a service order whose confirmation step is done: exactly one of the two.
     """
 
     ticket = models.ForeignKey(
-        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="surveys"
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="surveys",
+    )
+    service_order = models.OneToOneField(
+        "crm.ServiceOrder",
+        verbose_name=_("service order"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey",
     )
     token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(
@@ -397,10 +412,15 @@ class Survey(models.Model):
                 condition=Q(status__in=["scheduled", "sent"]),
                 name="uniq_survey_in_flight",
             ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=True, service_order__isnull=False)
+                | Q(ticket__isnull=False, service_order__isnull=True),
+                name="survey_about_ticket_or_order",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket} {self.get_status_display()}"
+        return f"{self.ticket or self.service_order} {self.get_status_display()}"
 
     @property
     def is_low(self) -> bool:

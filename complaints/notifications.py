@@ -11,7 +11,7 @@ interface whose default backend is the outbox table).
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -173,13 +173,15 @@ def _send(notification: Notification) -> None:
     if not notification.address:
         # A staff member without an address still sees the notification in the workspace.
         return
-    send_mail(
+    # Marked as automatic (RFC 3834) and with our loop tag: auto-responders stay silent, and a
+    # bounce or auto-reply that still comes back is ignored by the mail intake (crm.mail_in).
+    EmailMessage(
         notification.subject,
         notification.body,
         settings.DEFAULT_FROM_EMAIL,
         [notification.address],
-        fail_silently=False,
-    )
+        headers={"Auto-Submitted": "auto-generated", "X-Loop": settings.CRM_MAIL_IN_ADDRESS},
+    ).send(fail_silently=False)
 
 
 def deliver_pending(limit: int = 500) -> int:

@@ -189,6 +189,7 @@ def low_score_surveys(user, *, days: int = 30) -> QuerySet[Survey]:
     since = timezone.now() - datetime.timedelta(days=days)
     return (
         Survey.objects.filter(status=SurveyStatus.ANSWERED, answered_at__gte=since)
+        .filter(ticket__isnull=False)
         .filter(Q(score__lte=2) | Q(resolved=False))
         .select_related("ticket__customer", "ticket__assignee")
         .order_by("-answered_at")

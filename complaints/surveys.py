@@ -35,8 +35,9 @@ from complaints.choices import (
 )
 from complaints.error_codes import TicketErrorCode
 from complaints.models import Callback, Survey, Ticket, TicketEvent
-from complaints.notifications import deliver, notify_customer
+from complaints.notifications import deliver, notify_account_holder, notify_customer
 from complaints.services import TicketError, pick_assignee, reopen_ticket
+from crm.models import ServiceOrder
 
 SIGNING_SALT = "complaints.survey"
 
@@ -86,6 +87,8 @@ def send_survey(survey_id: int) -> bool:
         )
         if survey is None:
             return False
+        if survey.service_order_id is not None:
+            return _send_order_survey(survey)
         ticket = survey.ticket
         subject = _("How did we do? Ticket %(number)s") % {"number": ticket.number}
         body = _(
@@ -103,10 +106,45 @@ def send_survey(survey_id: int) -> bool:
         return True
 
 
+# --- the evaluation of a business-hall visit (营业厅服务评价) -------------------------------------
+
+
+def schedule_order_survey(order) -> Survey | None:
+    """Ask the customer to evaluate the hall visit once the order's confirmation step is done;
+    runs inside the order's transaction (the outbox row). One survey per order."""
+    if Survey.objects.filter(service_order=order).exists():
+        return None
+    return Survey.objects.create(
+        service_order=order,
+        send_after=timezone.now()
+        + datetime.timedelta(hours=settings.COMPLAINTS_ORDER_SURVEY_DELAY_HOURS),
+    )
+
+
+def _send_order_survey(survey: Survey) -> bool:
+    order = ServiceOrder.objects.select_related("customer", "subscription").get(
+        pk=survey.service_order_id
+    )
+    msisdn = order.subscription.msisdn if order.subscription_id else ""
+    subject = _("How was your visit? Order %(number)s") % {"number": order.number}
+    body = _(
+        "Thank you for visiting our business hall (order %(number)s, %(kind)s). Please rate our "
+        "service, it takes a minute: %(url)s"
+    ) % {"number": order.number, "kind": order.get_kind_display(), "url": survey_url(survey)}
+    for notification in notify_account_holder(
+        order.customer, subject=subject, body=body, msisdn=msisdn or ""
+    ):
+        deliver(notification.pk)
+    survey.status = SurveyStatus.SENT
+    survey.sent_at = timezone.now()
+    survey.save(update_fields=["status", "sent_at"])
+    return True
+
+
 # --- answering --------------------------------------------------------------------------------
 
 
-def clean_answer(score, resolved, comment: str) -> tuple[int, bool, str]:
+def clean_answer(score, resolved, comment: str, *, about_order: bool = False):
     errors = {}
     try:
         score = int(score)
@@ -114,7 +152,10 @@ def clean_answer(score, resolved, comment: str) -> tuple[int, bool, str]:
         score = None
     if score is None or not 1 <= score <= 5:
         errors["score"] = ValidationError(_("Choose a score from 1 to 5."), code="invalid")
-    if resolved not in (True, False):
+    if about_order:
+        # A hall visit is rated, not "resolved".
+        resolved = None
+    elif resolved not in (True, False):
         errors["resolved"] = ValidationError(
             _("Tell us whether the problem was resolved."), code="required"
         )
@@ -128,9 +169,14 @@ def clean_answer(score, resolved, comment: str) -> tuple[int, bool, str]:
 
 @transaction.atomic
 def answer_survey(survey: Survey, *, score, resolved, comment: str = "") -> Survey:
-    """Record the customer's one answer; a low score or "not resolved" reopens the ticket."""
-    score, resolved, comment = clean_answer(score, resolved, comment)
-    survey = Survey.objects.select_for_update().select_related("ticket").get(pk=survey.pk)
+    """Record the customer's one answer; a low score or "not resolved" reopens the ticket.
+    A hall-visit evaluation is recorded only (supervisors read the scores)."""
+    score, resolved, comment = clean_answer(
+        score, resolved, comment, about_order=survey.service_order_id is not None
+    )
+    survey = (
+        Survey.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=survey.pk)
+    )
     # A callback may already have been opened: the customer's own answer still counts.
     if survey.status not in (SurveyStatus.SENT, SurveyStatus.CALLBACK):
         raise TicketError(
@@ -141,6 +187,8 @@ def answer_survey(survey: Survey, *, score, resolved, comment: str = "") -> Surv
     survey.answered_at = timezone.now()
     survey.score, survey.resolved, survey.comment = score, resolved, comment
     survey.save(update_fields=["status", "answered_at", "score", "resolved", "comment"])
+    if survey.ticket_id is None:
+        return survey
     TicketEvent.objects.create(
         ticket=survey.ticket,
         kind=TicketEventKind.SURVEY,
@@ -188,6 +236,7 @@ def create_due_callbacks(now: datetime.datetime | None = None) -> int:
         surveys = list(
             Survey.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=SurveyStatus.SENT, sent_at__lte=cutoff, callback__isnull=True)
+            .filter(ticket__isnull=False)
             .order_by("pk")[:1000]
         )
         for survey in surveys:

@@ -50,6 +50,7 @@ from complaints.forms import (
     CallbackForm,
     ConfirmForm,
     CustomerTicketForm,
+    HallVisitSurveyForm,
     NoteForm,
     NoteReasonForm,
     PriorityForm,
@@ -433,19 +434,28 @@ class SurveyAnswerView(View):
         except Survey.DoesNotExist as exc:
             raise Http404 from exc
 
+    @staticmethod
+    def form_class(survey: Survey):
+        # A hall visit (about an order) is rated without the "resolved?" question.
+        return HallVisitSurveyForm if survey.service_order_id else SurveyForm
+
     def get(self, request, token):
-        return self.render_page(self.get_survey(token), SurveyForm())
+        survey = self.get_survey(token)
+        return self.render_page(survey, self.form_class(survey)())
 
     def post(self, request, token):
         survey = self.get_survey(token)
         if survey.status not in (SurveyStatus.SENT, SurveyStatus.CALLBACK):
             return self.render_page(survey, None, status=409)
-        form = SurveyForm(request.POST)
+        form = self.form_class(survey)(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 answer_survey(
-                    survey, score=data["score"], resolved=data["resolved"], comment=data["comment"]
+                    survey,
+                    score=data["score"],
+                    resolved=data.get("resolved"),
+                    comment=data["comment"],
                 )
             except DOMAIN_ERRORS as exc:
                 add_service_error(form, exc)
@@ -464,6 +474,7 @@ class SurveyAnswerView(View):
         context = {
             "survey": survey,
             "ticket": survey.ticket,
+            "order": survey.service_order,
             "state": state,
             "form": form if state == "open" else None,
         }

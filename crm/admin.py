@@ -564,3 +564,7 @@ class SmsVerificationCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # The code's hash stays out of sight like a password's.
     fields = ("created_at", "interaction", "customer", "expires_at", "used_at")
     readonly_fields = fields
+
+
+# The contact channels' admin lives in its own module of this app.
+from crm import channel_admin  # noqa: E402, F401

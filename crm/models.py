@@ -684,3 +684,8 @@ class ServiceOrderStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.from_status}→{self.to_status}"
+
+
+# The contact channels (chat, hotline and IVR, e-mail in, notices, agreements, knowledge base)
+# live in their own module of this app.
+from crm.channel_models import *  # noqa: E402, F403

@@ -422,6 +422,24 @@ def _refuse_if_locked(customer: Customer) -> None:
         )
 
 
+def count_verification_attempt(customer: Customer, *, passed: bool) -> None:
+    """A pass clears the failure count; ``CRM_VERIFICATION_MAX_FAILURES`` failures in a row lock
+    verification for ``CRM_VERIFICATION_LOCK_MINUTES``. The caller holds the customer's lock."""
+    if passed:
+        customer.failed_verifications = 0
+        customer.verification_locked_until = None
+    else:
+        customer.failed_verifications = F("failed_verifications") + 1
+    customer.save(update_fields=["failed_verifications", "verification_locked_until"])
+    customer.refresh_from_db(fields=["failed_verifications"])
+    if customer.failed_verifications >= settings.CRM_VERIFICATION_MAX_FAILURES:
+        customer.failed_verifications = 0
+        customer.verification_locked_until = timezone.now() + datetime.timedelta(
+            minutes=settings.CRM_VERIFICATION_LOCK_MINUTES
+        )
+        customer.save(update_fields=["failed_verifications", "verification_locked_until"])
+
+
 @transaction.atomic
 def record_verification(
     interaction: Interaction,
@@ -473,19 +491,7 @@ def record_verification(
         sms.used_at = timezone.now()
         sms.save(update_fields=["used_at"])
 
-    if passed:
-        customer.failed_verifications = 0
-        customer.verification_locked_until = None
-    else:
-        customer.failed_verifications = F("failed_verifications") + 1
-    customer.save(update_fields=["failed_verifications", "verification_locked_until"])
-    customer.refresh_from_db(fields=["failed_verifications"])
-    if customer.failed_verifications >= settings.CRM_VERIFICATION_MAX_FAILURES:
-        customer.failed_verifications = 0
-        customer.verification_locked_until = timezone.now() + datetime.timedelta(
-            minutes=settings.CRM_VERIFICATION_LOCK_MINUTES
-        )
-        customer.save(update_fields=["failed_verifications", "verification_locked_until"])
+    count_verification_attempt(customer, passed=passed)
     if interaction.customer_id is None:
         interaction.customer = customer
         interaction.save(update_fields=["customer", "updated_at"])
@@ -805,6 +811,16 @@ def transition_order(
     ServiceOrderStep.objects.create(
         order=order, from_status=previous, to_status=to_status, actor=actor, reason=reason
     )
+    if (
+        previous == OrderStatus.CONFIRMATION
+        and order.channel == Channel.BUSINESS_HALL
+        and to_status != OrderStatus.CANCELLED
+    ):
+        # The customer confirmed what was done in the hall: ask them to evaluate the visit
+        # (营业厅服务评价), a survey row written in this same transaction.
+        from complaints.surveys import schedule_order_survey
+
+        schedule_order_survey(order)
     return order
 
 

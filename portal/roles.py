@@ -235,6 +235,60 @@ _EXTRA_PERMISSIONS[Role.SUPERVISOR] = (
     "training.change_suggestion",
 )
 
+# Contact channels (crm: chat, hotline, mail in, knowledge base, agreements, notices). Every
+# staff role reads the knowledge base and its canned answers and sets its console presence;
+# the roles whose queues take chats and calls may work them.
+_CONTACT_READ = (
+    "crm.view_knowledgearticle",
+    "crm.view_cannedanswer",
+    "crm.view_agentpresence",
+    "crm.change_agentpresence",
+    "crm.view_ivrnode",
+)
+_CONTACT_DESK = (
+    *_CONTACT_READ,
+    "crm.view_chatsession",
+    "crm.change_chatsession",
+    "crm.view_inboundcall",
+    "crm.change_inboundcall",
+)
+_CONTACT_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.SERVICE_SPECIALIST: (
+        *_CONTACT_DESK,
+        "crm.view_inboundemail",
+        "crm.view_serviceagreement",
+        "crm.add_serviceagreement",
+        "crm.view_notice",
+    ),
+    Role.TECH_SUPPORT: (*_CONTACT_READ, "crm.view_inboundcall", "crm.change_inboundcall"),
+    Role.COMPLAINT_COORDINATOR: (
+        *_CONTACT_DESK,
+        "crm.view_inboundemail",
+        "crm.view_serviceagreement",
+    ),
+    Role.SALES_ADVISOR: (
+        *_CONTACT_READ,
+        "crm.view_serviceagreement",
+        "crm.add_serviceagreement",
+        "crm.change_serviceagreement",
+    ),
+    Role.SUPERVISOR: (
+        *_CONTACT_READ,
+        "crm.view_chatsession",
+        "crm.view_inboundcall",
+        "crm.view_inboundemail",
+        "crm.view_serviceagreement",
+        "crm.change_serviceagreement",
+        "crm.view_notice",
+        "crm.add_notice",
+        "crm.change_notice",
+        "crm.view_noticedelivery",
+    ),
+    Role.CUSTOMER: (),
+}
+for _role, _permissions in _CONTACT_PERMISSIONS.items():
+    _EXTRA_PERMISSIONS[_role] = (*_EXTRA_PERMISSIONS[_role], *_permissions)
+
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     spec.role: (spec.permission, *_EXTRA_PERMISSIONS[spec.role]) for spec in ROLES
 }

@@ -111,3 +111,31 @@ DEFAULT_PERIODIC_TASKS += (
         crontab="30 1 * * *",
     ),
 )
+
+# --- crm contact channels (issue 8) -----------------------------------------------------------
+DEFAULT_PERIODIC_TASKS += (
+    PeriodicTaskSpec(
+        name="crm: chat and call queues",
+        task="crm.tasks.sweep_contact_queues",
+        description=_("Offers waiting chats and calls to available staff; closes chats left."),
+        every_seconds=15,
+    ),
+    PeriodicTaskSpec(
+        name="crm: read the service mailbox",
+        task="crm.tasks.fetch_mail_task",
+        description=_("Turns new mail into contacts, tickets and replies on tickets."),
+        every_seconds=120,
+    ),
+    PeriodicTaskSpec(
+        name="crm: send notices by SMS",
+        task="crm.tasks.deliver_pending_notices_task",
+        description=_("Texts published notices to the customers they target."),
+        every_seconds=30,
+    ),
+    PeriodicTaskSpec(
+        name="crm: agreement reminders and renewals",
+        task="crm.tasks.agreement_renewals_task",
+        description=_("Reminds customers of agreements ending soon; renews or expires them."),
+        crontab="0 8 * * *",
+    ),
+)

@@ -336,7 +336,26 @@ SPECTACULAR_SETTINGS = {
             "NotificationChannel",
             "NotificationStatus",
         )
-    },
+    }
+    | {
+        f"{name}Enum": f"crm.channel_choices.{name}.choices"
+        for name in (
+            "PresenceStatus",
+            "ChatStatus",
+            "ChatSender",
+            "IvrAction",
+            "CallStatus",
+            "CtiEvent",
+            "InboundEmailStatus",
+            "NoticeKind",
+            "NoticeStatus",
+            "DeliveryStatus",
+            "AgreementStatus",
+            "ArticleCategory",
+            "ArticleAudience",
+        )
+    }
+    | {"RoleEnum": "portal.roles.Role.choices"},
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 # training (issue 7): its choice sets share field names ("status", "kind") with other apps'.
@@ -349,7 +368,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
         "AttemptStatus",
         "SuggestionStatus",
     )
-}
+} | {"StaffRoleEnum": "training.models.STAFF_ROLE_CHOICES"}
 
 # --- Celery ------------------------------------------------------------------------------------
 
@@ -487,6 +506,35 @@ if TRAINING_REMEDIAL_THRESHOLD < 1:
     raise ImproperlyConfigured("TRAINING_REMEDIAL_THRESHOLD must be at least 1.")
 # Module handouts: PDFs and pictures, each at most this size.
 TRAINING_ATTACHMENT_MAX_BYTES = env.int("TRAINING_ATTACHMENT_MAX_BYTES", default=10 * 2**20)
+
+# --- Contact channels (crm: chat, hotline/CTI, e-mail in, notices, agreements) ------------------
+
+# A staff member counts as present while their console polled within this many seconds.
+CRM_PRESENCE_TIMEOUT_SECONDS = env.int("CRM_PRESENCE_TIMEOUT_SECONDS", default=60)
+# An offered chat or call not accepted within this many seconds goes to someone else.
+CRM_OFFER_SECONDS = env.int("CRM_OFFER_SECONDS", default=30)
+# A waiting chat whose page stopped polling this long ago leaves the queue.
+CRM_CHAT_ABANDON_SECONDS = env.int("CRM_CHAT_ABANDON_SECONDS", default=120)
+# The telephony system signs its webhook calls with this secret (HMAC-SHA256); empty in
+# production switches the webhook off. Requests older than the skew are refused (replays).
+CRM_CTI_SHARED_SECRET = env.str(
+    "CRM_CTI_SHARED_SECRET", default="" if PRODUCTION else "dev-cti-secret-not-for-production"
+)
+CRM_CTI_MAX_SKEW_SECONDS = env.int("CRM_CTI_MAX_SKEW_SECONDS", default=300)
+# The service mailbox: maildir:///path/to/Maildir or imaps://user:password@host:993/INBOX
+# (imap:// for STARTTLS-less test servers); empty switches the mail job off.
+CRM_MAIL_IN_URL = env.str("CRM_MAIL_IN_URL", default="")
+if CRM_MAIL_IN_URL and not CRM_MAIL_IN_URL.startswith(("maildir://", "imap://", "imaps://")):
+    raise ImproperlyConfigured("CRM_MAIL_IN_URL must start with maildir://, imap:// or imaps://.")
+CRM_MAIL_IN_TIMEOUT = env.int("CRM_MAIL_IN_TIMEOUT", default=20)
+# Our own service address: mail from it, or carrying it in X-Loop, is a loop.
+CRM_MAIL_IN_ADDRESS = env.str("CRM_MAIL_IN_ADDRESS", default=DEFAULT_FROM_EMAIL)
+CRM_MAIL_IN_MAX_BYTES = env.int("CRM_MAIL_IN_MAX_BYTES", default=20 * 2**20)
+CRM_MAIL_IN_MAX_ATTACHMENTS = env.int("CRM_MAIL_IN_MAX_ATTACHMENTS", default=5)
+# More mails than this from one sender within an hour are treated as a loop.
+CRM_MAIL_IN_MAX_PER_SENDER_HOUR = env.int("CRM_MAIL_IN_MAX_PER_SENDER_HOUR", default=20)
+# The evaluation of a business-hall visit is sent this long after the confirmation step.
+COMPLAINTS_ORDER_SURVEY_DELAY_HOURS = env.float("COMPLAINTS_ORDER_SURVEY_DELAY_HOURS", default=2)
 
 # --- Health -------------------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("complaints.urls")),
     path("", include("training.urls")),
+    path("", include("crm.channel_urls")),
     path(
         "my/",
         views.RoleWorkspaceView.as_view(

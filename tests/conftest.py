@@ -1,10 +1,12 @@
 """Shared fixtures: a user per role (the personas), API clients, real services and workers."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,24 @@ def require_service(name: str, available: bool, detail: str = "") -> None:
     if IN_CI:
         pytest.fail(f"CI=true and {message}", pytrace=False)
     pytest.skip(message)
+
+
+def wait_for(predicate, timeout: float = 30):
+    """Poll ``predicate`` until it returns something truthy (returned) or the time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.25)
+    return predicate()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now, for a private server of one test."""
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def database_url_for_subprocess() -> str:

@@ -7,6 +7,8 @@ from billing.api.cdr_urls import router as cdr_router
 from billing.api.commerce_urls import router as commerce_router
 from billing.api.urls import router as billing_router
 from complaints.api.urls import router as complaints_router
+from crm.api.channel_urls import router as crm_channels_router
+from crm.api.channel_urls import urlpatterns as crm_channels_urls
 from crm.api.urls import router as crm_router
 from portal.api import views
 from training.api.urls import router as training_router
@@ -18,11 +20,13 @@ router.registry.extend(cdr_router.registry)
 router.registry.extend(complaints_router.registry)
 router.registry.extend(training_router.registry)
 router.registry.extend(commerce_router.registry)
+router.registry.extend(crm_channels_router.registry)
 
 urlpatterns = [
     path("me/", views.CurrentUserView.as_view(), name="api-me"),
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("", include("billing.api.bill_urls")),
     path("", include("training.api.urls")),
+    *crm_channels_urls,
     *router.urls,
 ]

@@ -19,7 +19,7 @@ from crm.choices import SubscriptionStatus
 from portal.models import OutboundSms
 from portal.roles import Role
 from tests.billing.factories import DeviceFactory, eligible_customer, verify_in_hall
-from tests.portal.test_celery import wait_for
+from tests.conftest import wait_for
 
 
 def test_beat_has_the_commerce_schedules(db):

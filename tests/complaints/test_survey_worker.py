@@ -8,11 +8,9 @@ outage test stops and starts again.
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import uuid
-from contextlib import closing
 
 import pytest
 import redis
@@ -26,7 +24,7 @@ from complaints.services import assign_ticket, resolve_ticket, transition_ticket
 from portal.models import OutboundSms
 from portal.roles import Role
 from tests.complaints.factories import make_ticket
-from tests.conftest import WorkerProcess, require_service
+from tests.conftest import WorkerProcess, free_port, require_service, wait_for
 
 SHARED_REDIS = os.environ.get("CELERY_BROKER_URL", "")
 if not SHARED_REDIS.startswith("redis://"):
@@ -38,15 +36,6 @@ def redis_up(url: str) -> bool:
         return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.RedisError:
         return False
-
-
-def wait_for(predicate, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return predicate()
 
 
 def publish(url: str, task, *args, queue: str) -> None:
@@ -124,12 +113,6 @@ def test_two_workers_duplicates_and_a_restart_send_each_survey_once(personas, wo
     assert survey_messages() == len(tickets)
     sent_events = TicketEvent.objects.filter(kind=TicketEventKind.SURVEY, to_value="sent")
     assert sent_events.count() == len(tickets)
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PrivateRedis:

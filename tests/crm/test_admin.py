@@ -3,6 +3,7 @@
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from crm.choices import (
@@ -408,7 +409,44 @@ def every_kind_of_record(customer, line, order, interaction, superuser):
         channel=Channel.HOTLINE, actor=superuser, reason="短信验证", customer=customer
     )
     send_verification_code(other, customer, actor=superuser)
+    contact_channel_records(customer, line, superuser)
     return customer
+
+
+def contact_channel_records(customer, line, superuser):
+    """A row of every contact-channel model, carrying the customer's numbers in its text."""
+    from crm.agreements import sign_agreement, terminate_agreement
+    from crm.chat import accept_chat, end_chat, post_customer_message, rate_chat, start_chat
+    from crm.contact_centre import set_presence
+    from crm.knowledge import link_article_to_ticket, record_feedback
+    from crm.mail_in import process_mail
+    from crm.models import KnowledgeArticle
+    from crm.notices import create_notice, publish_notice
+    from crm.telephony import answer_call, end_call, receive_call
+    from portal.roles import Role
+    from tests.complaints.factories import make_ticket
+    from tests.portal.factories import UserFactory
+
+    agent = UserFactory(username="admin-agent")
+    agent.groups.add(Group.objects.get(name=Role.SERVICE_SPECIALIST.value))
+    set_presence(agent, "available")
+    chat = start_chat(customer=customer, topic="咨询", actor=None)
+    post_customer_message(chat, body=f"我的号码是 {MSISDN}")
+    accept_chat(chat, actor=agent)
+    end_chat(chat, actor=agent)
+    rate_chat(chat, score=5)
+    call = receive_call(call_id="admin-call", caller_number=MSISDN, dialled_number="10000")
+    answer_call(call, actor=agent)
+    end_call(call, duration_seconds=60)
+    process_mail(f"From: someone@example.com\r\nSubject: 我的手机 {MSISDN}\r\n\r\n请帮忙".encode())
+    publish_notice(
+        create_notice(kind="service", title="通知", body="内容", actor=superuser), actor=superuser
+    )
+    agreement = sign_agreement(line, actor=superuser)
+    terminate_agreement(agreement, actor=superuser, reason="测试")
+    article = KnowledgeArticle.objects.get(slug="data-cut-off")
+    record_feedback(article, helpful=True)
+    link_article_to_ticket(make_ticket(superuser, line=line), article, actor=superuser)
 
 
 CRM_MODELS = sorted(model._meta.model_name for model in apps.get_app_config("crm").get_models())

@@ -45,8 +45,11 @@ def test_seed_demo_creates_the_crm_demo_records(seeded):
     # 10 users, then 11 customers + 27 orders + 5 contacts + 6 verifications, then the
     # billing demo's 33 top-ups (and 11 commerce rows: devices, promotions, a points
     # redemption, instalment plans), then the complaints demo's 10 tickets and 7 notes, then the
-    # training demo's 19 rows (team, members, assignments, exams, suggestions, KPIs).
-    assert f"Demo data ready: {len(DEMO_LOGINS) + 49 + 33 + 11 + 17 + 19} rows created." in seeded
+    # training demo's 19 rows (team, members, assignments, exams, suggestions, KPIs), then the
+    # contact channels' chat, 2 calls, 2 mails, 2 notices and 2 agreements.
+    assert (
+        f"Demo data ready: {len(DEMO_LOGINS) + 49 + 33 + 11 + 17 + 19 + 9} rows created." in seeded
+    )
     assert Customer.objects.count() == len(DEMO_CUSTOMERS) == 11
     assert Counter(Customer.objects.values_list("kind", flat=True)) == {
         "individual": 9,
@@ -75,10 +78,12 @@ def test_seed_demo_creates_the_crm_demo_records(seeded):
         OrderStatus.PROCESSING: 1,
     }
     assert set(ServiceOrder.objects.values_list("created_by__username", flat=True)) == {"sales"}
-    # The crm demo's 5 contacts, and the billing demo's 2 hall visits for instalment sales
-    # (each with the document checked).
-    assert Interaction.objects.filter(ended_at__isnull=False).count() == 5 + 2
-    assert Interaction.objects.count() == 5 + 2
+    # The hall and hotline contacts of crm.demo, and the billing demo's 2 hall visits for
+    # instalment sales (each with the document checked); crm.channel_demo adds a chat, calls
+    # and a mail.
+    contacts = Interaction.objects.filter(chat__isnull=True, call__isnull=True, email__isnull=True)
+    assert contacts.filter(ended_at__isnull=False).count() == 5 + 2
+    assert contacts.count() == 5 + 2
     assert Counter(IdentityVerification.objects.values_list("result", flat=True)) == {
         VerificationResult.PASSED: 5 + 2,
         VerificationResult.FAILED: 1,

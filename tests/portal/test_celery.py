@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,17 +12,7 @@ from django_celery_beat.models import PeriodicTask
 
 from portal.models import WorkerHeartbeat
 from portal.tasks import record_heartbeat
-from tests.conftest import BASE_DIR, database_url_for_subprocess
-
-
-def wait_for(predicate, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.25)
-    return predicate()
+from tests.conftest import BASE_DIR, database_url_for_subprocess, wait_for
 
 
 @pytest.mark.celery_worker

@@ -1,7 +1,6 @@
 """The training sweeps run as Celery tasks on a real worker, and beat knows their schedules."""
 
 import datetime
-import time
 
 import pytest
 from django.utils import timezone
@@ -9,20 +8,11 @@ from django_celery_beat.models import PeriodicTask
 
 from portal.roles import Role
 from portal.services import ensure_default_schedules
+from tests.conftest import wait_for
 from tests.training.factories import ModuleFactory
 from training import tasks
 from training.models import Assignment, StaffKpi
 from training.services import assign_course
-
-
-def wait_for(predicate, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.25)
-    return predicate()
 
 
 def test_beat_schedules_the_training_sweeps(db):

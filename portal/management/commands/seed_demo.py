@@ -11,6 +11,7 @@ from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
 # Each module provides demo_steps(); order matters (customers before their lines, ...).
 DEMO_MODULES = ("portal.demo", "crm.demo", "billing.demo", "complaints.demo")
 DEMO_MODULES += ("training.demo",)
+DEMO_MODULES += ("crm.channel_demo",)
 
 
 class Command(BaseCommand):

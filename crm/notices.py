@@ -1,0 +1,197 @@
+"""Notices to customers (fraud warnings, planned maintenance; 营业厅 11.3 防范网络诈骗): targeted by
+segment and area, shown as a banner in the customer portal, texted through the SMS outbox.
+
+Publishing fixes the audience in the publishing transaction: one ``NoticeDelivery`` row per
+customer (set-based, ``portal.bulk_sql.insert_rows``). The banner reads those rows; beat's
+``deliver_pending_notices`` texts them: each row is claimed by a conditional
+``UPDATE ... WHERE status='pending'`` (so two workers never send one twice), sent through
+``portal.sms.send_sms`` and marked sent with its SMS, or put back with the error (up to
+``MAX_ATTEMPTS``). A row left claimed by a worker that died is put back after
+``STALE_CLAIM_MINUTES`` (at-least-once: the gateway may then have sent it already).
+"""
+
+import datetime
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.channel_choices import NOTICE_TRANSITIONS, DeliveryStatus, NoticeKind, NoticeStatus
+from crm.channel_errors import ContactError, ContactErrorCode
+from crm.channel_models import Notice, NoticeDelivery
+from crm.choices import Segment
+from crm.models import Customer
+from portal.bulk_sql import insert_rows
+from portal.sms import send_sms
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+STALE_CLAIM_MINUTES = 10
+INSERT_CHUNK = 5000
+
+
+def clean_notice(
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    sms_text: str = "",
+    segment: str = "",
+    area: str = "",
+    starts_at: datetime.datetime | None = None,
+    ends_at: datetime.datetime | None = None,
+) -> dict:
+    errors = {}
+    if kind not in NoticeKind.values:
+        errors["kind"] = ValidationError(_("Unknown kind of notice."), code="invalid")
+    if not (title or "").strip():
+        errors["title"] = ValidationError(_("Give the notice a title."), code="required")
+    if not (body or "").strip():
+        errors["body"] = ValidationError(_("Write the notice."), code="required")
+    if segment and segment not in Segment.values:
+        errors["segment"] = ValidationError(_("Unknown customer segment."), code="invalid")
+    if len((sms_text or "").strip()) > 300:
+        errors["sms_text"] = ValidationError(_("Keep the SMS under 300 characters."), "max")
+    starts_at = starts_at or timezone.now()
+    if ends_at is not None and ends_at <= starts_at:
+        errors["ends_at"] = ValidationError(_("The end must come after the start."), "invalid")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "kind": kind,
+        "title": title.strip()[:120],
+        "body": body.strip(),
+        "sms_text": (sms_text or "").strip(),
+        "segment": segment or "",
+        "area": (area or "").strip()[:60],
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+    }
+
+
+@transaction.atomic
+def create_notice(*, actor, send_sms: bool = True, **fields) -> Notice:
+    """A draft notice; nothing reaches a customer until it is published."""
+    return Notice.objects.create(**clean_notice(**fields), send_sms=send_sms, created_by=actor)
+
+
+def audience(notice: Notice) -> QuerySet[Customer]:
+    """The customers a notice targets: its segment (all when empty) and its area, found in the
+    customer's address or a line's installation address (all when empty)."""
+    customers = Customer.objects.all()
+    if notice.segment:
+        customers = customers.filter(segment=notice.segment)
+    if notice.area:
+        in_area = Customer.objects.filter(
+            Q(address__contains=notice.area)
+            | Q(subscriptions__installation_address__contains=notice.area)
+        ).values("pk")
+        customers = customers.filter(pk__in=in_area)
+    return customers
+
+
+def _move(notice: Notice, to_status: str) -> None:
+    if to_status not in NOTICE_TRANSITIONS[notice.status]:
+        raise ContactError(
+            ContactErrorCode.INVALID_TRANSITION,
+            _("A notice cannot go from %(from)s to %(to)s.")
+            % {"from": NoticeStatus(notice.status).label, "to": NoticeStatus(to_status).label},
+        )
+    notice.status = to_status
+
+
+@transaction.atomic
+def publish_notice(notice: Notice, *, actor) -> Notice:
+    """Publish: the audience is fixed now (one delivery row each) and the banner shows from
+    ``starts_at``; the SMS go out with the next delivery sweep."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _move(notice, NoticeStatus.PUBLISHED)
+    status = DeliveryStatus.PENDING if notice.send_sms else DeliveryStatus.BANNER_ONLY
+    now = timezone.now()
+    reached = 0
+    batch = []
+    for customer_id, phone in audience(notice).order_by("pk").values_list("pk", "contact_phone"):
+        batch.append((notice.pk, customer_id, phone, status, 0, "", now))
+        if len(batch) >= INSERT_CHUNK:
+            reached += _insert(batch)
+            batch = []
+    reached += _insert(batch)
+    if not reached:
+        raise ContactError(
+            ContactErrorCode.NOTICE_AUDIENCE_EMPTY,
+            _("No customer is in this segment and area: nothing was published."),
+        )
+    notice.published_by, notice.published_at, notice.audience_size = actor, now, reached
+    notice.save(
+        update_fields=["status", "published_by", "published_at", "audience_size", "updated_at"]
+    )
+    return notice
+
+
+def _insert(rows: list[tuple]) -> int:
+    return insert_rows(
+        NoticeDelivery,
+        ["notice", "customer", "msisdn", "status", "attempts", "error", "created_at"],
+        rows,
+    )
+
+
+@transaction.atomic
+def withdraw_notice(notice: Notice, *, actor) -> Notice:
+    """Take the banner down; SMS not yet sent are not sent."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _move(notice, NoticeStatus.WITHDRAWN)
+    notice.save(update_fields=["status", "updated_at"])
+    notice.deliveries.filter(status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.FAILED, error=_("The notice was withdrawn.")
+    )
+    return notice
+
+
+def deliver_notice(delivery_id: int) -> bool:
+    """Text one pending delivery; True when this call sent it."""
+    now = timezone.now()
+    claimed = NoticeDelivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, notice__status=NoticeStatus.PUBLISHED
+    ).update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return False
+    delivery = NoticeDelivery.objects.select_related("notice").get(pk=delivery_id)
+    try:
+        with transaction.atomic():
+            sms = send_sms(delivery.msisdn, delivery.notice.sms_body)
+            NoticeDelivery.objects.filter(pk=delivery_id).update(
+                status=DeliveryStatus.SENT, sms=sms, sent_at=timezone.now(), error=""
+            )
+    except Exception as exc:  # noqa: BLE001 - any gateway failure is recorded and retried
+        logger.warning("notice delivery %s failed: %s", delivery_id, exc)
+        NoticeDelivery.objects.filter(pk=delivery_id).update(
+            status=(
+                DeliveryStatus.FAILED
+                if delivery.attempts >= MAX_ATTEMPTS
+                else DeliveryStatus.PENDING
+            ),
+            error=str(exc)[:300],
+        )
+        return False
+    return True
+
+
+def deliver_pending_notices(limit: int = 500) -> int:
+    """Send what is pending, oldest first; first put back rows a dead worker left claimed."""
+    stale = timezone.now() - datetime.timedelta(minutes=STALE_CLAIM_MINUTES)
+    NoticeDelivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=stale).update(
+        status=DeliveryStatus.PENDING
+    )
+    ids = list(
+        NoticeDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, notice__status=NoticeStatus.PUBLISHED
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(deliver_notice(pk) for pk in ids)
