@@ -25,7 +25,7 @@ from django.utils import timezone
 from billing.choices import BankCode, PromotionKind, RewardKind, TopUpChannel
 from billing.instalments import purchase_on_instalments
 from billing.models import Device, InstalmentPlan, Promotion, PromotionRedemption
-from billing.points import redeem_points
+from billing.points import points_balance, redeem_points
 from billing.services import top_up
 from crm.choices import Channel, InteractionOutcome, VerificationMethod
 from crm.models import BillingAccount, Customer, Product
@@ -183,6 +183,9 @@ def seed_demo_redemption() -> int:
     if customer is None or promotion is None or customer.user is None:
         return 0
     if PromotionRedemption.objects.filter(customer=customer, promotion=promotion).exists():
+        return 0
+    if points_balance(customer) < promotion.points_cost:
+        # Demo data seeded before points existed earned none: nothing to redeem, not an error.
         return 0
     redeem_points(customer, promotion, actor=customer.user)
     return 1
