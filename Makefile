@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-dev lint format messages bench clean
+.PHONY: run test install install-dev lint format messages screenshots clean
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
@@ -41,6 +41,10 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The browser journeys again, saving their screenshots where README shows them.
+screenshots: $(VENV)/.installed-dev
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest tests/browser -q
 
 # Extract and compile translations (needs GNU gettext); the compiled .mo files are committed
 # so that `make run` works on a machine without gettext.
