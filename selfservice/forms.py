@@ -29,6 +29,14 @@ class ResetRequestForm(forms.Form):
         help_text=_("One of your mobile numbers, or the contact number we have for you."),
     )
 
+    def clean_phone(self):
+        msisdn = as_mobile_number(self.cleaned_data["phone"])
+        if msisdn is None:
+            raise forms.ValidationError(
+                _("Enter a valid mainland China mobile number, e.g. 13800138000."), code="invalid"
+            )
+        return msisdn
+
 
 class ResetConfirmForm(forms.Form):
     phone = forms.CharField(widget=forms.HiddenInput, max_length=20)

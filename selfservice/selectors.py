@@ -67,6 +67,10 @@ class LineOverview:
     usage_charges: Decimal = ZERO
     allowances: list[Allowance] = field(default_factory=list)
 
+    @property
+    def data_mb(self) -> Decimal:
+        return _mb(self.data_kb)
+
 
 def _products_effective(day: datetime.date) -> QuerySet[SubscriptionProduct]:
     return (
