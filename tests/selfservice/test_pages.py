@@ -395,7 +395,7 @@ def test_e_mail_copies_need_an_address_on_file(client, make_user):
 
     assert page.context["form"]["messages_by_email"].value() is False
     assert saved.status_code == 302
-    assert ContactPreference.objects.get(customer=customer).messages_by_email is True or True
+    assert ContactPreference.objects.get(customer=customer).messages_by_email is False
 
 
 def test_the_customer_sees_who_looked_by_role_not_by_name(signed_in, customer, personas):
@@ -472,3 +472,41 @@ def test_customer_pages_answer_in_english_too(signed_in, name):
 
     assert response.status_code == 200
     assert '<html lang="en">' in html(response)
+
+
+# --- Preferences honoured -----------------------------------------------------------------------
+
+
+def test_a_customer_who_turned_notice_sms_off_gets_the_banner_only(signed_in, customer, personas):
+    from crm.channel_choices import DeliveryStatus
+    from crm.channel_models import NoticeDelivery
+    from crm.notices import create_notice, publish_notice
+
+    supervisor = personas[Role.SUPERVISOR]
+    other = CustomerFactory()
+    signed_in.post(reverse("selfservice:privacy"), {"messages_by_email": "on"})
+
+    publish_notice(
+        create_notice(kind="maintenance", title="夜间检修", body="凌晨检修", actor=supervisor),
+        actor=supervisor,
+    )
+
+    statuses = dict(NoticeDelivery.objects.values_list("customer_id", "status"))
+    assert statuses[customer.pk] == DeliveryStatus.BANNER_ONLY
+    assert statuses[other.pk] == DeliveryStatus.PENDING
+    assert "夜间检修" in html(signed_in.get(reverse("customer-home")))
+
+
+def test_e_mail_copies_are_not_sent_to_a_customer_who_turned_them_off(signed_in, customer, mailoutbox):
+    from complaints.choices import NotificationStatus
+    from complaints.models import Notification
+    from complaints.notifications import deliver_pending, notify_account_holder
+
+    signed_in.post(reverse("selfservice:privacy"), {"notices_by_sms": "on"})
+    notify_account_holder(customer, subject="余额不足", body="请及时充值")
+
+    deliver_pending()
+
+    statuses = dict(Notification.objects.values_list("channel", "status"))
+    assert statuses == {"sms": NotificationStatus.SENT, "email": NotificationStatus.SKIPPED}
+    assert mailoutbox == []
