@@ -28,7 +28,13 @@ class PasswordResetRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(ContactPreference)
 class ContactPreferenceAdmin(ReadOnlyAdmin):
-    list_display = ("customer", "marketing_sms", "notices_by_sms", "messages_by_email", "updated_at")
+    list_display = (
+        "customer",
+        "marketing_sms",
+        "notices_by_sms",
+        "messages_by_email",
+        "updated_at",
+    )
     list_filter = ("marketing_sms", "notices_by_sms", "messages_by_email")
     list_select_related = ("customer",)
     search_fields = ("customer__customer_number",)

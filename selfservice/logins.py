@@ -25,9 +25,9 @@ def as_mobile_number(text: str) -> str | None:
 def logins_for_number(msisdn: str) -> list:
     """Active portal logins of the customers this number identifies: the holder of the live
     mobile line with it, else the customers with it as contact phone (one query)."""
-    live_lines = Subscription.objects.filter(
-        kind=SubscriptionKind.MOBILE, msisdn=msisdn
-    ).exclude(status=SubscriptionStatus.TERMINATED)
+    live_lines = Subscription.objects.filter(kind=SubscriptionKind.MOBILE, msisdn=msisdn).exclude(
+        status=SubscriptionStatus.TERMINATED
+    )
     users = list(
         get_user_model()
         .objects.filter(is_active=True, customer__isnull=False)

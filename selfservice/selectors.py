@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
-from django.http import Http404
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from billing.choices import VOICE_EVENTS, PromotionKind, TopUpChannel, UsageEventType, UsageStatus
@@ -175,9 +175,7 @@ def _allowances(overview: LineOverview, terms, counted) -> list[Allowance]:
         )
     if terms.monthly_charge_cap:
         bars.append(
-            Allowance(
-                "charge_cap", overview.usage_charges, terms.monthly_charge_cap, "CNY"
-            )
+            Allowance("charge_cap", overview.usage_charges, terms.monthly_charge_cap, "CNY")
         )
     return bars
 

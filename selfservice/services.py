@@ -62,9 +62,9 @@ def _refuse_if_too_many(digest: str, ip_address: str | None, now: datetime.datet
     hour_ago = now - datetime.timedelta(hours=1)
     recent = PasswordResetRequest.objects.filter(created_at__gte=hour_ago)
     by_number = list(
-        recent.filter(phone_digest=digest).order_by("-created_at").values_list(
-            "created_at", flat=True
-        )
+        recent.filter(phone_digest=digest)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
     )
     too_soon = by_number and by_number[0] > now - datetime.timedelta(
         seconds=settings.SELFSERVICE_RESET_RESEND_SECONDS
@@ -172,9 +172,7 @@ def reset_password(phone: str, code: str, new_password: str):
 @transaction.atomic
 def _set_new_password(request_pk: int, new_password: str):
     request = (
-        PasswordResetRequest.objects.select_for_update()
-        .select_related("user")
-        .get(pk=request_pk)
+        PasswordResetRequest.objects.select_for_update().select_related("user").get(pk=request_pk)
     )
     if request.used_at is not None:
         raise _invalid_code()
@@ -223,7 +221,10 @@ def update_contact_preferences(customer: Customer, *, actor, **choices: bool) ->
             setattr(preference, field, bool(value))
             changes.append(
                 ConsentChange(
-                    customer=customer, field=field, old_value=old, new_value=bool(value),
+                    customer=customer,
+                    field=field,
+                    old_value=old,
+                    new_value=bool(value),
                     actor=actor,
                 )
             )
@@ -292,6 +293,6 @@ def place_self_service_order(
 
 def open_self_service_orders(customer: Customer):
     """Open portal orders of the customer (for the pages' "in progress" hints)."""
-    return ServiceOrder.objects.filter(
-        customer=customer, channel=Channel.WEB_PORTAL
-    ).filter(~Q(status__in=(OrderStatus.COMPLETED, OrderStatus.CANCELLED)))
+    return ServiceOrder.objects.filter(customer=customer, channel=Channel.WEB_PORTAL).filter(
+        ~Q(status__in=(OrderStatus.COMPLETED, OrderStatus.CANCELLED))
+    )

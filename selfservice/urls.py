@@ -13,9 +13,7 @@ urlpatterns = [
     path("my/top-up/", views.TopUpView.as_view(), name="top-up"),
     path("my/top-up/<int:pk>/", views.TopUpDoneView.as_view(), name="top-up-done"),
     path("my/services/", views.ServicesView.as_view(), name="services"),
-    path(
-        "my/services/<slug:action>/", views.ServiceOrderView.as_view(), name="service-order"
-    ),
+    path("my/services/<slug:action>/", views.ServiceOrderView.as_view(), name="service-order"),
     path("my/plan/", views.PlanChangeView.as_view(), name="plan"),
     path("my/orders/", views.MyOrdersView.as_view(), name="orders"),
     path("my/privacy/", views.PrivacyView.as_view(), name="privacy"),

@@ -125,7 +125,9 @@ class TopUpView(CustomerPage):
                 if result.replayed:
                     messages.info(
                         request,
-                        _("This payment of %(amount)s yuan was already made; nothing was paid twice.")
+                        _(
+                            "This payment of %(amount)s yuan was already made; nothing was paid twice."
+                        )
                         % {"amount": record.amount},
                     )
                 else:

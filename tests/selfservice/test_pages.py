@@ -193,9 +193,7 @@ def test_someone_elses_top_up_result_is_a_404(signed_in, customer):
     assert signed_in.get(reverse("selfservice:top-up-done", args=[record.pk])).status_code == 404
 
 
-def test_the_top_up_page_runs_a_constant_number_of_queries(
-    signed_in, django_assert_num_queries
-):
+def test_the_top_up_page_runs_a_constant_number_of_queries(signed_in, django_assert_num_queries):
     PromotionFactory(code="a")
     PromotionFactory(code="b")
     # 1 user, 2 permissions, 3 the customer, 4 accounts with balances, 5 running offers,
@@ -233,8 +231,15 @@ def test_subscribing_and_unsubscribing_create_completed_self_service_orders(
     ]
     steps = ServiceOrderStep.objects.filter(order=orders[0]).values_list("to_status", flat=True)
     assert list(steps) == [
-        "reception", "consultation", "acceptance", "review", "processing", "confirmation",
-        "payment", "follow_up", "completed",
+        "reception",
+        "consultation",
+        "acceptance",
+        "review",
+        "processing",
+        "confirmation",
+        "payment",
+        "follow_up",
+        "completed",
     ]
     assert {step.actor_id for step in ServiceOrderStep.objects.all()} == {customer_user.pk}
     assert 'data-on="18900000077"' in html(page).split('data-product="CALLER_ID"')[1]
@@ -291,14 +296,18 @@ def test_the_services_page_runs_a_constant_number_of_queries(
 def test_a_plan_change_is_an_order_effective_on_the_first_of_next_month(signed_in, line):
     plan = Product.objects.get(code="DEMO_FEIYOUNG_39")
 
-    response = signed_in.post(reverse("selfservice:plan"), {"subscription": line.pk, "product": plan.pk})
+    response = signed_in.post(
+        reverse("selfservice:plan"), {"subscription": line.pk, "product": plan.pk}
+    )
     page = signed_in.get(reverse("selfservice:plan"))
 
     next_month = first_of_next_month(timezone.localdate())
     order = ServiceOrder.objects.get()
     assert response.status_code == 302
     assert (order.kind, order.status, order.effective_on) == (
-        OrderKind.CHANGE_PLAN, OrderStatus.COMPLETED, next_month
+        OrderKind.CHANGE_PLAN,
+        OrderStatus.COMPLETED,
+        next_month,
     )
     assert current_plan(line).code == "DEMO_LEXIANG_129"
     assert current_plan(line, next_month) == plan
@@ -347,7 +356,9 @@ def test_the_orders_page_filters_and_sorts(signed_in, line):
 
     assert [o.product.code for o in subscribes.context["orders"]] == ["VAS_GAMES", "CALLER_ID"]
     assert [o.kind for o in oldest_first.context["orders"]] == [
-        "subscribe_service", "subscribe_service", "unsubscribe_service"
+        "subscribe_service",
+        "subscribe_service",
+        "unsubscribe_service",
     ]
 
 
@@ -376,7 +387,9 @@ def test_privacy_settings_are_saved_with_their_history(signed_in, customer, cust
     assert response.status_code == 302
     preference = ContactPreference.objects.get(customer=customer)
     assert (preference.marketing_sms, preference.notices_by_sms, preference.messages_by_email) == (
-        True, False, True
+        True,
+        False,
+        True,
     )
     assert sorted(ConsentChange.objects.values_list("field", "old_value", "new_value")) == [
         ("marketing_sms", False, True),
@@ -402,7 +415,10 @@ def test_the_customer_sees_who_looked_by_role_not_by_name(signed_in, customer, p
     specialist = personas[Role.SERVICE_SPECIALIST]
     interaction = verify_caller(specialist, customer)
     reveal_customer_field(
-        customer, PiiField.CONTACT_PHONE, actor=specialist, reason="回拨客户",
+        customer,
+        PiiField.CONTACT_PHONE,
+        actor=specialist,
+        reason="回拨客户",
         interaction=interaction,
     )
 
@@ -497,7 +513,9 @@ def test_a_customer_who_turned_notice_sms_off_gets_the_banner_only(signed_in, cu
     assert "夜间检修" in html(signed_in.get(reverse("customer-home")))
 
 
-def test_e_mail_copies_are_not_sent_to_a_customer_who_turned_them_off(signed_in, customer, mailoutbox):
+def test_e_mail_copies_are_not_sent_to_a_customer_who_turned_them_off(
+    signed_in, customer, mailoutbox
+):
     from complaints.choices import NotificationStatus
     from complaints.models import Notification
     from complaints.notifications import deliver_pending, notify_account_holder

@@ -54,9 +54,7 @@ def test_the_whole_reset_journey_ends_with_a_sign_in_by_the_new_password(
     asked = ask(client, "189 0000 0077")
     form_page = client.get(asked.url)
     changed = confirm(client, code_in_outbox())
-    signed_in = client.post(
-        reverse("login"), {"username": "18900000077", "password": NEW_PASSWORD}
-    )
+    signed_in = client.post(reverse("login"), {"username": "18900000077", "password": NEW_PASSWORD})
 
     assert asked.status_code == 302
     assert asked.url == reverse("password-reset-confirm")
@@ -168,8 +166,12 @@ def test_a_weak_new_password_is_refused_by_djangos_validators_and_the_code_stays
 def test_the_two_new_passwords_must_match(client, customer):
     response = client.post(
         reverse("password-reset-confirm"),
-        {"phone": "18900000077", "code": "123456", "new_password1": NEW_PASSWORD,
-         "new_password2": NEW_PASSWORD + "x"},
+        {
+            "phone": "18900000077",
+            "code": "123456",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD + "x",
+        },
         headers=EN,
     )
 
