@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from billing.choices import TopUpChannel
@@ -49,6 +50,9 @@ DOMAIN_ERRORS = (DomainError, ValidationError)
 ORDERS_PER_PAGE = 20
 LOOKS_PER_PAGE = 20
 RESET_SESSION_KEY = "selfservice_reset_phone"
+ALREADY_PAID = gettext_lazy(
+    "This payment of %(amount)s yuan was already made; nothing was paid twice."
+)
 
 
 class CustomerPage(CustomerSideMixin, View):
@@ -125,10 +129,7 @@ class TopUpView(CustomerPage):
                 if result.replayed:
                     messages.info(
                         request,
-                        _(
-                            "This payment of %(amount)s yuan was already made; nothing was paid twice."
-                        )
-                        % {"amount": record.amount},
+                        ALREADY_PAID % {"amount": record.amount},
                     )
                 else:
                     messages.success(
