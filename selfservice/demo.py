@@ -2,7 +2,8 @@
 
 customer1 (赵伟) has chosen in the portal: marketing SMS on, service notices by SMS on, no
 e-mail copies; and subscribed to the music package (爱音乐-全能听) on their mobile line by a
-self-service order. Both go through the services, keyed on what they create, so a second run creates nothing.
+self-service order. Both go through the services, keyed on what they create, so a second run
+creates nothing.
 """
 
 from collections.abc import Callable
