@@ -1,18 +1,16 @@
 """Demo data of the customer self-service portal, loaded by ``seed_demo`` after the other apps.
 
 customer1 (赵伟) has chosen in the portal: marketing SMS on, service notices by SMS on, no
-e-mail copies; and subscribed to the music package (爱音乐-全能听) on their mobile line by a
-self-service order. Both go through the services, keyed on what they create, so a second run
-creates nothing.
+e-mail copies. The choice goes through the service (with its consent history); a second run
+finds the preferences and creates nothing.
 """
 
 from collections.abc import Callable
 
-from crm.choices import OrderKind, SubscriptionKind, SubscriptionStatus
-from crm.models import Customer, Product, ServiceOrder
+from crm.models import Customer
 from selfservice.choices import PreferenceField
 from selfservice.models import ContactPreference
-from selfservice.services import place_self_service_order, update_contact_preferences
+from selfservice.services import update_contact_preferences
 
 DEMO_LOGIN = "customer1"
 
@@ -37,34 +35,7 @@ def seed_demo_preferences() -> int:
     return 1
 
 
-def seed_demo_self_service_order() -> int:
-    customer = _demo_customer()
-    if customer is None:
-        return 0
-    music = Product.objects.get(code="VAS_MUSIC")
-    line = (
-        customer.subscriptions.filter(kind=SubscriptionKind.MOBILE)
-        .exclude(status=SubscriptionStatus.TERMINATED)
-        .order_by("pk")
-        .first()
-    )
-    ordered = ServiceOrder.objects.filter(
-        customer=customer, kind=OrderKind.SUBSCRIBE_SERVICE, product=music
-    ).exists()
-    if line is None or ordered or line.products.filter(product=music).exists():
-        return 0
-    place_self_service_order(
-        customer,
-        kind=OrderKind.SUBSCRIBE_SERVICE,
-        subscription=line,
-        product=music,
-        actor=customer.user,
-    )
-    return 1
-
-
 def demo_steps() -> list[tuple[str, Callable[[], int]]]:
     return [
         ("self-service preferences", seed_demo_preferences),
-        ("self-service order", seed_demo_self_service_order),
     ]

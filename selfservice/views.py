@@ -22,7 +22,7 @@ from django.views import View
 
 from billing.choices import TopUpChannel
 from billing.points import points_balance
-from billing.selectors import accounts_with_balances
+from billing.selectors import accounts_with_balances, own_customer
 from billing.services import top_up
 from billing.views import CustomerSideMixin
 from complaints.forms import add_service_error
@@ -73,7 +73,11 @@ class OverviewView(CustomerPage):
     template_name = "portal/customer_home.html"
 
     def get(self, request):
-        customer = self.get_customer()
+        customer = own_customer(request.user)
+        if customer is None:
+            # A customer login not (yet) linked to its record: say so on the landing page
+            # rather than a 404 on the first page after signing in.
+            return self.render_page("selfservice/no_customer.html", {})
         accounts = accounts_with_balances(customer)
         for account in accounts:
             balance = getattr(account, "prepaid_balance", None)

@@ -528,3 +528,35 @@ def test_e_mail_copies_are_not_sent_to_a_customer_who_turned_them_off(
     statuses = dict(Notification.objects.values_list("channel", "status"))
     assert statuses == {"sms": NotificationStatus.SENT, "email": NotificationStatus.SKIPPED}
     assert mailoutbox == []
+
+
+def test_the_top_up_result_page_runs_a_constant_number_of_queries(
+    signed_in, customer_user, account, django_assert_num_queries
+):
+    PromotionFactory(code="bonus", min_amount=D("10.00"), benefit_amount="1.00")
+    record = top_up(account, amount="10", channel="online", actor=customer_user).top_up
+    # 1 user, 2 permissions, 3 the customer, 4 the top-up with its account, balance, entry,
+    # offer and points.
+    with django_assert_num_queries(4):
+        response = signed_in.get(reverse("selfservice:top-up-done", args=[record.pk]))
+
+    assert 'data-bonus="1.00"' in html(response)
+
+
+def test_the_password_reset_pages_need_no_query_before_a_request(
+    client, db, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("password-reset"))
+
+    assert response.status_code == 200
+    assert 'id="password-reset-form"' in html(response)
+
+
+def test_a_customer_login_without_a_record_is_told_so_on_the_overview(client, make_user):
+    client.force_login(make_user(Role.CUSTOMER, username="unlinked"))
+
+    response = client.get(reverse("customer-home"))
+
+    assert response.status_code == 200
+    assert 'id="no-customer-record"' in html(response)
