@@ -16,11 +16,11 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.choices import ORDER_STEPS, Channel, OrderKind, OrderStatus
+from crm.choices import ORDER_STEPS, Channel, OrderKind
 from crm.models import Customer, Product, ServiceOrder, Subscription
 from crm.services import create_service_order, first_of_next_month, transition_order
 from portal.errors import DomainError
@@ -285,14 +285,6 @@ def place_self_service_order(
         notes=_("Placed by the customer in the self-service portal."),
     )
     reason = _("Self-service: no staff step needed")
-    for step in ORDER_STEPS[1:]:
+    for step in ORDER_STEPS[ORDER_STEPS.index(order.status) + 1 :]:
         order = transition_order(order, step, actor=actor, reason=reason)
-    assert order.status == OrderStatus.COMPLETED
     return order
-
-
-def open_self_service_orders(customer: Customer):
-    """Open portal orders of the customer (for the pages' "in progress" hints)."""
-    return ServiceOrder.objects.filter(customer=customer, channel=Channel.WEB_PORTAL).filter(
-        ~Q(status__in=(OrderStatus.COMPLETED, OrderStatus.CANCELLED))
-    )

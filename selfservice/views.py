@@ -190,10 +190,10 @@ class ServicesView(CustomerPage):
         return self.page(self.context(self.get_customer()))
 
 
-class ServiceOrderView(CustomerPage):
+class ServiceOrderView(ServicesView):
     """POST: subscribe to or unsubscribe from one service on one line."""
 
-    template_name = "selfservice/services.html"
+    http_method_names = ["post"]
     kinds = {"subscribe": OrderKind.SUBSCRIBE_SERVICE, "unsubscribe": OrderKind.UNSUBSCRIBE_SERVICE}
 
     def post(self, request, action):
@@ -225,11 +225,10 @@ class ServiceOrderView(CustomerPage):
                     },
                 )
                 return HttpResponseRedirect(reverse("selfservice:services"))
-        product_pk = form.data.get("product")
-        failed = ((action, int(product_pk)), form) if str(product_pk).isdigit() else None
-        view = ServicesView()
-        view.setup(request)
-        context = view.context(customer, failed=failed)
+        # The refusal is shown on the form of the product it was about, else on top.
+        product_pk = str(form.data.get("product", ""))
+        failed = ((action, int(product_pk)), form) if product_pk.isdigit() else None
+        context = self.context(customer, failed=failed)
         context["failed_form"] = form if failed is None else None
         return self.page(context, status=400)
 
