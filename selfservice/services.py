@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, make_password
@@ -166,11 +167,11 @@ def reset_password(phone: str, code: str, new_password: str):
             )
     if not code_ok:
         raise _invalid_code()
-    return _set_new_password(request.pk, new_password)
+    return _set_new_password(request.pk, msisdn, new_password)
 
 
 @transaction.atomic
-def _set_new_password(request_pk: int, new_password: str):
+def _set_new_password(request_pk: int, msisdn: str, new_password: str):
     request = (
         PasswordResetRequest.objects.select_for_update().select_related("user").get(pk=request_pk)
     )
@@ -185,6 +186,8 @@ def _set_new_password(request_pk: int, new_password: str):
     user.save(update_fields=["password"])
     request.used_at = timezone.now()
     request.save(update_fields=["used_at"])
+    # Holding the phone proved who this is: failed sign-ins with the number no longer lock it.
+    axes_reset(username=msisdn)
     return user
 
 

@@ -228,3 +228,14 @@ def test_the_code_page_without_a_request_goes_back_to_the_first_step(client):
 
     assert response.status_code == 302
     assert response.url == reverse("password-reset")
+
+
+def test_a_reset_lifts_the_sign_in_lockout_of_the_number(client, customer, settings):
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "18900000077", "password": "guess"})
+    request_password_reset("18900000077")
+    reset_password("18900000077", code_in_outbox(), NEW_PASSWORD)
+
+    response = client.post(reverse("login"), {"username": "18900000077", "password": NEW_PASSWORD})
+
+    assert response.status_code == 302
