@@ -148,7 +148,7 @@ def reset_password(phone: str, code: str, new_password: str):
     with transaction.atomic():
         now = timezone.now()
         request = (
-            PasswordResetRequest.objects.select_for_update()
+            PasswordResetRequest.objects.select_for_update(of=("self",))
             .filter(
                 phone_digest=phone_digest(msisdn),
                 used_at__isnull=True,
@@ -173,7 +173,9 @@ def reset_password(phone: str, code: str, new_password: str):
 @transaction.atomic
 def _set_new_password(request_pk: int, msisdn: str, new_password: str):
     request = (
-        PasswordResetRequest.objects.select_for_update().select_related("user").get(pk=request_pk)
+        PasswordResetRequest.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=request_pk)
     )
     if request.used_at is not None:
         raise _invalid_code()
