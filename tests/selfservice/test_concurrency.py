@@ -9,8 +9,8 @@ from portal.models import OutboundSms
 from portal.roles import Role
 from selfservice.models import PasswordResetRequest
 from selfservice.services import SelfServiceError, request_password_reset, reset_password
-from tests.crm.test_concurrency import run_together
 from tests.crm.factories import CustomerFactory, MobileLineFactory
+from tests.crm.test_concurrency import run_together
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
