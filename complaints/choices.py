@@ -134,3 +134,5 @@ class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # The customer turned e-mail copies off in the portal's privacy settings (issue 9).
+    SKIPPED = "skipped", _("Not sent (the customer's choice)")

@@ -147,6 +147,10 @@ def deliver(notification_id: int) -> bool:
         )
         if notification is None:
             return False
+        if _customer_declined(notification):
+            notification.status = NotificationStatus.SKIPPED
+            notification.save(update_fields=["status"])
+            return False
         notification.attempts += 1
         try:
             # A savepoint: a gateway that fails half-way leaves nothing behind but the error.
@@ -164,6 +168,15 @@ def deliver(notification_id: int) -> bool:
         notification.error = ""
         notification.save(update_fields=["attempts", "error", "status", "sent_at", "sms"])
         return True
+
+
+def _customer_declined(notification: Notification) -> bool:
+    """An e-mail copy to a customer who turned e-mail off in the portal (SMS always goes)."""
+    if notification.channel != NotificationChannel.EMAIL or notification.customer_id is None:
+        return False
+    from selfservice.selectors import email_opt_out
+
+    return email_opt_out(notification.customer_id)
 
 
 def _send(notification: Notification) -> None:

@@ -15,7 +15,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,12 +110,22 @@ def publish_notice(notice: Notice, *, actor) -> Notice:
     ``starts_at``; the SMS go out with the next delivery sweep."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     _move(notice, NoticeStatus.PUBLISHED)
+    # Customers who turned service notices by SMS off in the portal's privacy settings get the
+    # banner only (issue 9; the same query, an EXISTS per row).
+    from selfservice.selectors import sms_notice_opt_outs
+
     status = DeliveryStatus.PENDING if notice.send_sms else DeliveryStatus.BANNER_ONLY
     now = timezone.now()
     reached = 0
     batch = []
-    for customer_id, phone in audience(notice).order_by("pk").values_list("pk", "contact_phone"):
-        batch.append((notice.pk, customer_id, phone, status, 0, "", now))
+    customers = audience(notice).annotate(
+        no_sms=Exists(sms_notice_opt_outs().filter(customer_id=OuterRef("pk")))
+    )
+    for customer_id, phone, no_sms in customers.order_by("pk").values_list(
+        "pk", "contact_phone", "no_sms"
+    ):
+        row_status = DeliveryStatus.BANNER_ONLY if no_sms else status
+        batch.append((notice.pk, customer_id, phone, row_status, 0, "", now))
         if len(batch) >= INSERT_CHUNK:
             reached += _insert(batch)
             batch = []

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "billing",
     "complaints",
     "training",
+    "selfservice",
     # Last on purpose: its post_migrate hook grants role permissions on every other app's
     # models, which exist only once those apps have run their own post_migrate.
     "portal",
@@ -120,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "selfservice.context_processors.customer_navigation",
             ],
         },
     },
@@ -158,6 +160,8 @@ AUTHENTICATION_BACKENDS = [
     # Django's model permissions, fetched in one query instead of two.
     "portal.backends.OneQueryModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # Customers sign in with one of their mobile numbers (or their contact phone).
+    "selfservice.backends.PhoneNumberBackend",
 ]
 # Sessions are read from the cache (Redis in production via CACHE_URL) and written through to
 # the database: signed-in pages skip the session query, and sessions survive a cache flush.
@@ -535,6 +539,20 @@ CRM_MAIL_IN_MAX_ATTACHMENTS = env.int("CRM_MAIL_IN_MAX_ATTACHMENTS", default=5)
 CRM_MAIL_IN_MAX_PER_SENDER_HOUR = env.int("CRM_MAIL_IN_MAX_PER_SENDER_HOUR", default=20)
 # The evaluation of a business-hall visit is sent this long after the confirmation step.
 COMPLAINTS_ORDER_SURVEY_DELAY_HOURS = env.float("COMPLAINTS_ORDER_SURVEY_DELAY_HOURS", default=2)
+
+# --- Customer self-service portal (issue 9, part A) ---------------------------------------------
+
+# Password reset by SMS code: the code's lifetime, wrong tries before it dies, and how often a
+# code may be asked for (per number and per IP address in an hour, and seconds between two).
+SELFSERVICE_RESET_CODE_TTL_MINUTES = env.int("SELFSERVICE_RESET_CODE_TTL_MINUTES", default=10)
+SELFSERVICE_RESET_MAX_ATTEMPTS = env.int("SELFSERVICE_RESET_MAX_ATTEMPTS", default=5)
+SELFSERVICE_RESET_MAX_PER_NUMBER_HOUR = env.int("SELFSERVICE_RESET_MAX_PER_NUMBER_HOUR", default=3)
+SELFSERVICE_RESET_MAX_PER_IP_HOUR = env.int("SELFSERVICE_RESET_MAX_PER_IP_HOUR", default=10)
+SELFSERVICE_RESET_RESEND_SECONDS = env.int("SELFSERVICE_RESET_RESEND_SECONDS", default=60)
+if min(SELFSERVICE_RESET_CODE_TTL_MINUTES, SELFSERVICE_RESET_MAX_ATTEMPTS) < 1:
+    raise ImproperlyConfigured(
+        "SELFSERVICE_RESET_CODE_TTL_MINUTES and SELFSERVICE_RESET_MAX_ATTEMPTS must be >= 1."
+    )
 
 # --- Health -------------------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import views
 from portal.roles import Role
+from selfservice import views as selfservice_views
+from selfservice.forms import PhoneOrUsernameLoginForm
 
 workspace_patterns = [
     path(
@@ -40,8 +42,20 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=PhoneOrUsernameLoginForm
+        ),
         name="login",
+    ),
+    path(
+        "accounts/password-reset/",
+        selfservice_views.PasswordResetRequestView.as_view(),
+        name="password-reset",
+    ),
+    path(
+        "accounts/password-reset/confirm/",
+        selfservice_views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -51,13 +65,9 @@ urlpatterns = [
     path("", include("complaints.urls")),
     path("", include("training.urls")),
     path("", include("crm.channel_urls")),
-    path(
-        "my/",
-        views.RoleWorkspaceView.as_view(
-            role=Role.CUSTOMER, template_name="portal/customer_home.html"
-        ),
-        name="customer-home",
-    ),
+    path("", include("selfservice.urls")),
+    # The customer's overview (issue 9): lines, balance, usage against caps, points, tickets.
+    path("my/", selfservice_views.OverviewView.as_view(), name="customer-home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),

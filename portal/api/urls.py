@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("billing.api.bill_urls")),
     path("", include("training.api.urls")),
     *crm_channels_urls,
+    path("", include("selfservice.api.urls")),
     *router.urls,
 ]
