@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from crm.choices import DocumentType
 from crm.models import (
     BillingAccount,
     Customer,
@@ -140,3 +141,33 @@ def customer_overview(user, pk: int) -> Customer:
 
 def is_customer_user(user) -> bool:
     return user.is_authenticated and user.has_role(Role.CUSTOMER)
+
+
+# --- The staff workspaces' search box (issue 9) ---------------------------------------------
+
+
+def customers_by_phone(user, number: str) -> QuerySet[Customer]:
+    """Customers whose contact phone, mobile line or fixed line is ``number``: each part read
+    off its own index, in one query."""
+    matches = (
+        Customer.objects.filter(contact_phone=number)
+        .order_by()
+        .values("pk")
+        .union(
+            Subscription.objects.filter(msisdn=number).order_by().values("customer_id"),
+            Subscription.objects.filter(fixed_number=number).order_by().values("customer_id"),
+        )
+    )
+    return customers_for(user).filter(pk__in=matches)
+
+
+def customers_by_document(user, number: str) -> QuerySet[Customer]:
+    """Customers with this identity document number, of any document type (the unique index
+    on (type, number) serves the lookup)."""
+    return customers_for(user).filter(
+        document_type__in=DocumentType.values, document_number=normalize_resident_id(number)
+    )
+
+
+def order_by_number(user, number: str) -> ServiceOrder | None:
+    return orders_for(user).filter(number=number.strip().upper()).first()
