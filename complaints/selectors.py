@@ -261,14 +261,15 @@ def notifications_for(user, *, limit: int = 20) -> list[Notification]:
 
 def fault_tickets(user) -> QuerySet[Ticket]:
     """Fault reports the user may read, for the tech-support fault queue: with customer, line
-    and assignee, and where the latest diagnosis placed the fault (a subquery, same query)."""
+    and assignee, where the latest diagnosis placed the fault (a subquery, same query), and
+    ``urgency`` (urgent lowest) to sort the most urgent first."""
     latest = TicketNote.objects.filter(ticket=OuterRef("pk"), kind=NoteKind.DIAGNOSIS).order_by(
         "-created_at", "-pk"
     )
     return _list_related(tickets_for(user).filter(kind=TicketKind.FAULT)).annotate(
         diagnosed_at=Subquery(latest.values("created_at")[:1]),
         diagnosis_location=Subquery(latest.values("fault_location")[:1]),
-        priority_rank=PRIORITY_RANK,
+        urgency=-PRIORITY_RANK,
     )
 
 
@@ -277,7 +278,7 @@ def dispute_tickets(user) -> QuerySet[Ticket]:
     return (
         _list_related(tickets_for(user).filter(kind=TicketKind.BILLING_DISPUTE))
         .select_related("adjustment_entry")
-        .annotate(priority_rank=PRIORITY_RANK)
+        .annotate(urgency=-PRIORITY_RANK)
     )
 
 

@@ -116,13 +116,13 @@ class FaultQueueFilter(TicketListFilter):
     sort = SortFilter(
         fields=(
             ("resolution_due_at", "deadline"),
-            ("priority_rank", "priority"),
+            ("urgency", "priority"),
             ("created_at", "created"),
             ("number", "number"),
         ),
         field_labels={
             "resolution_due_at": _("Resolve by"),
-            "priority_rank": _("Priority"),
+            "urgency": _("Priority"),
             "created_at": _("Opened"),
             "number": _("Ticket number"),
         },
@@ -151,13 +151,13 @@ class DisputeFilter(TicketListFilter):
     sort = SortFilter(
         fields=(
             ("resolution_due_at", "deadline"),
-            ("priority_rank", "priority"),
+            ("urgency", "priority"),
             ("created_at", "created"),
             ("adjustment_entry__amount", "adjustment"),
         ),
         field_labels={
             "resolution_due_at": _("Resolve by"),
-            "priority_rank": _("Priority"),
+            "urgency": _("Priority"),
             "created_at": _("Opened"),
             "adjustment_entry__amount": _("Adjustment"),
         },

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from billing.models import InstalmentPlan
-from billing.money import ZERO
+from billing.money import ZERO, round_half_up_to_fen
 from billing.selectors import plans_sold_by
 from complaints import selectors as tickets
 from complaints.models import Callback
@@ -94,7 +94,7 @@ def sales_by_month(user, *, months: int = 12) -> list[MonthOfSales]:
         month = row(figures["month"])
         month.orders = figures["count"]
         month.orders_completed = figures["completed"]
-        month.order_fees = figures["fees"] or ZERO
+        month.order_fees = _yuan(figures["fees"])
     plans = (
         my_instalment_sales(user)
         .filter(created_at__gte=since)
@@ -106,9 +106,14 @@ def sales_by_month(user, *, months: int = 12) -> list[MonthOfSales]:
     for figures in plans:
         month = row(figures["month"])
         month.plans = figures["count"]
-        month.financed = figures["financed"] or ZERO
-        month.device_sales = figures["devices"] or ZERO
+        month.financed = _yuan(figures["financed"])
+        month.device_sales = _yuan(figures["devices"])
     return sorted(rows.values(), key=lambda month: month.month, reverse=True)
+
+
+def _yuan(total) -> Decimal:
+    """A SUM of amounts to the fen, with its two places (SQLite's sums drop them)."""
+    return round_half_up_to_fen(total if total is not None else ZERO)
 
 
 def this_month_sales(user) -> MonthOfSales:

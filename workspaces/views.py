@@ -118,7 +118,7 @@ class TechSupportWorkspaceView(RoleWorkspaceView):
         mine = list(
             tickets.fault_tickets(user)
             .filter(assignee=user, status__in=OPEN_STATUSES)
-            .order_by(tickets.DEADLINE_FIRST, "priority_rank", "pk")[: selectors.SHOWN]
+            .order_by(tickets.DEADLINE_FIRST, "urgency", "pk")[: selectors.SHOWN]
         )
         for ticket in mine:
             ticket.breached = ticket.is_breached(now)

@@ -135,7 +135,7 @@ class TicketViewSet(
             "customer", "subscription", "assignee"
         )
         if self.action == "list":
-            tickets = tickets.annotate(priority_rank=filters.PRIORITY_RANK).order_by(
+            tickets = tickets.annotate(priority_rank=selectors.PRIORITY_RANK).order_by(
                 selectors.DEADLINE_FIRST, "pk"
             )
         return tickets
