@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from billing.choices import UsageEventType
 from billing.models import Device, InstalmentPlan
-from crm.choices import OrderKind, PiiField
+from crm.choices import OrderKind, PiiField, SubscriptionKind
 from crm.models import PiiAccessLog, ServiceOrder
 from crm.services import create_service_order
 from portal.roles import Role
@@ -291,3 +292,50 @@ def test_a_month_outside_the_last_twelve_is_a_400(client, sales, sales_history):
     assert response.status_code == 400
     assert list(response.context["form"].errors) == ["month"]
     assert reverse("workspaces:my-sales") == MY_SALES
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+
+def test_the_api_recommends_after_the_gate_and_customers_ask_about_their_own_lines(
+    sales, heavy_caller, personas, make_user
+):
+    api = APIClient()
+    url = f"/api/v1/plan-recommendations/?subscription={heavy_caller.pk}"
+    api.force_authenticate(sales)
+    before = api.get(url)
+    verify_in_hall(sales, heavy_caller.customer)
+    after = api.get(url)
+    missing = api.get("/api/v1/plan-recommendations/")
+    broadband = MobileLineFactory.build(customer=heavy_caller.customer)
+    broadband.kind, broadband.msisdn = SubscriptionKind.BROADBAND, None
+    broadband.installation_address = "上海市浦东新区世纪大道100号"
+    broadband.save()
+    not_mobile = api.get(f"/api/v1/plan-recommendations/?subscription={broadband.pk}")
+    owner = make_user(Role.CUSTOMER, username="heavy-caller")
+    heavy_caller.customer.user = owner
+    heavy_caller.customer.save(update_fields=["user"])
+    api.force_authenticate(owner)
+    own = api.get(url)
+    api.force_authenticate(personas[Role.CUSTOMER])
+    someone_elses = api.get(url)
+
+    assert (before.status_code, before.json()["errors"][0]["code"]) == (
+        403,
+        "verification_required",
+    )
+    body = after.json()
+    assert (body["current_plan"], body["best_plan"], body["saving"]) == (
+        "DAZHONG",
+        "DEMO_FEIYOUNG_39",
+        "33.00",
+    )
+    assert [(plan["plan"]["code"], plan["total"]) for plan in body["plans"]] == [
+        ("DEMO_FEIYOUNG_39", "162.00"),
+        ("DAZHONG", "195.00"),
+        ("DEMO_LEXIANG_129", "387.00"),
+    ]
+    assert (missing.status_code, not_mobile.status_code) == (400, 400)
+    assert not_mobile.json()["errors"][0]["attr"] == "subscription"
+    assert (own.status_code, own.json()["best_plan"]) == (200, "DEMO_FEIYOUNG_39")
+    assert someone_elses.status_code == 404
