@@ -2,10 +2,11 @@
 
 - customer1's mobile line 18900000001 (大众卡) gets three full months of calls, messages and
   data, imported as a CDR file through ``billing.cdr_import.import_cdrs`` (rated and debited
-  like any import, after a top-up that covers it), so that the sales advisor's plan
-  recommendation has something to say: the demo 飞Young 39 plan would have cost less.
+  like any import; the usage costs less than the demo balance), so that the sales advisor's
+  plan recommendation has something to say: the demo 飞Young 39 plan would have cost less.
   The demo lines are all opened on the day ``seed_demo`` first ran; this line's activation and
-  plan are moved back to before those three months first (demo data only).
+  the products it started with are moved back to before those three months first (demo data
+  only).
 - the tech-support engineer's first open demo fault gets a diagnosis
   (``complaints.services.add_diagnosis``).
 
@@ -23,9 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.cdr_import import import_cdrs
-from billing.choices import TopUpChannel
 from billing.recommendation import full_months_before
-from billing.services import top_up
 from complaints.choices import OPEN_STATUSES, FaultLocation, NoteKind, Queue, TicketKind
 from complaints.models import Ticket
 from complaints.services import add_diagnosis
@@ -33,11 +32,10 @@ from crm.models import Subscription, SubscriptionProduct
 
 DEMO_MSISDN = "18900000001"
 ENGINEER_USERNAME = "engineer"
-CASHIER_USERNAME = "sales"
 # One month of the demo line's usage: local calls (seconds), messages, data sessions (KB).
-CALLS = (1500,) * 12  # 12 calls of 25 minutes: 300 minutes
-MESSAGES = 60
-DATA_SESSIONS = (102_400,) * 3  # 3 sessions of 100 MB
+CALLS = (1200,) * 10  # 10 calls of 20 minutes: 200 minutes
+MESSAGES = 20
+DATA_SESSIONS = (20_480,) * 2  # 2 sessions of 20 MB
 
 
 def _month_rows(month: datetime.date) -> list[list[str]]:
@@ -65,30 +63,20 @@ def _month_rows(month: datetime.date) -> list[list[str]]:
 
 def seed_demo_usage() -> int:
     """Three months of usage on the demo line; returns how many records were rated now."""
-    line = (
-        Subscription.objects.filter(msisdn=DEMO_MSISDN, customer__user__username="customer1")
-        .select_related("billing_account")
-        .first()
-    )
+    line = Subscription.objects.filter(
+        msisdn=DEMO_MSISDN, customer__user__username="customer1"
+    ).first()
     if line is None:
         return 0
     today = timezone.localdate()
     first = full_months_before(today, datetime.date.min)[0]
-    with transaction.atomic():
-        if line.activated_on > first:
-            # Demo only: the line is as old as the usage it is given.
-            Subscription.objects.filter(pk=line.pk).update(activated_on=first)
+    if line.activated_on > first:
+        # Demo only: the line (and what it started with) is as old as the usage it is given.
+        with transaction.atomic():
             SubscriptionProduct.objects.filter(
-                subscription=line, effective_from__gt=first, product__kind="mobile_plan"
+                subscription=line, effective_from=line.activated_on
             ).update(effective_from=first)
-        top_up(
-            line.billing_account,
-            amount="600.00",
-            channel=TopUpChannel.BUSINESS_HALL,
-            reference="演示：套餐推荐",
-            actor=get_user_model().objects.get(username=CASHIER_USERNAME),
-            idempotency_key="demo-workspaces-usage",
-        )
+            Subscription.objects.filter(pk=line.pk).update(activated_on=first)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(

@@ -15,12 +15,12 @@ def test_the_demo_line_has_a_cheaper_plan_and_a_fault_has_a_diagnosis(db):
 
     recommendation = recommend_plan(Subscription.objects.get(msisdn="18900000001"))
 
-    # Three months of 300 minutes, 60 messages and 300 MB: 大众卡 5.00 + 158.16 a month,
-    # 飞Young 39.00 + 100 minutes beyond its 200 at 0.15 = 54.00 a month.
+    # Three months of 200 minutes, 20 messages and 40 MB: 大众卡 5.00 + 54.30 a month,
+    # 飞Young 39.00 (everything included) a month.
     assert (recommendation.current.total, recommendation.best.plan.code) == (
-        Decimal("489.48"),
+        Decimal("177.90"),
         "DEMO_FEIYOUNG_39",
     )
-    assert (recommendation.saving, recommendation.records) == (Decimal("327.48"), 225)
+    assert (recommendation.saving, recommendation.records) == (Decimal("60.90"), 96)
     diagnosis = TicketNote.objects.get(kind="diagnosis")
     assert (diagnosis.ticket.kind, diagnosis.author.username) == ("fault", "engineer")
