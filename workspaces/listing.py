@@ -87,7 +87,10 @@ class ListPage:
             **self.extra_context(),
         }
         status = 400 if filterset.errors else 200
-        template = self.results_template if is_htmx_partial(request) else self.template_name
+        partial = is_htmx_partial(request)
+        # A sort chosen in the block goes back into the filter form (an out-of-band swap).
+        context["partial"] = partial
+        template = self.results_template if partial else self.template_name
         response = render(request, template, context, status=status)
         return no_cache(response)
 

@@ -163,6 +163,8 @@ def test_htmx_gets_only_the_results_block(client, engineer, board):
     assert ("<html" in html, 'id="filters"' in html) == (False, False)
     assert rows_of(response) == numbers(board, "breached")
     assert "HX-Request" in response["Vary"]
+    # The sort in force goes back into the filter form (out of band), for the next filter.
+    assert 'id="filter-sort" value="deadline" form="filters" hx-swap-oob="true"' in html
 
 
 @pytest.mark.parametrize("size", [1, 30])
