@@ -345,6 +345,16 @@ def measure_role(user, queue, ticket_3, ticket_30, repeat, profile) -> dict:
         results["detail_page"] = measure(client, detail, repeat, profile=profile)
         more = resolve_or_none("ticket-detail", ticket_30.pk)
         results["detail_page"]["queries_30_notes"] = compare(client, more)
+    # The staff workspaces' lists of the role (issue 9): the fault queue, the disputes.
+    for name, label in (
+        ("workspaces:fault-queue", "fault_queue"),
+        ("workspaces:disputes", "disputes"),
+    ):
+        url = resolve_or_none(name)
+        if url is not None and queue in ("tech_support", "complaints"):
+            figures = measure(client, url, repeat, profile=profile)
+            if figures.get("status") != 403:
+                results[label] = figures
     results["api_detail"] = measure(client, f"/api/v1/tickets/{ticket_3.pk}/", repeat)
     results["api_detail"]["queries_30_notes"] = compare(client, f"/api/v1/tickets/{ticket_30.pk}/")
     return results

@@ -183,6 +183,9 @@ class MyInstalmentsView(CustomerSideMixin, View):
 
 
 class MyPayoffView(MyInstalmentsView):
+    # A POST only: the inherited page GET takes no plan id (a GET here was a 500).
+    http_method_names = ["post", "options"]
+
     def post(self, request, pk):
         customer = self.get_customer()
         plan = InstalmentPlan.objects.filter(customer=customer, pk=pk).first()

@@ -1,5 +1,7 @@
 """The prepaid ledger, top-ups, rated usage, and monthly bills."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -317,6 +319,15 @@ class UsageMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.month:%Y-%m}"
+
+    @property
+    def charges(self) -> Decimal:
+        """Usage charges of the month so far (fees are debited by the bill run)."""
+        return self.data_charge + self.voice_charge + self.sms_charge
+
+    @property
+    def data_mb(self) -> Decimal:
+        return (Decimal(self.data_kb) / 1024).quantize(Decimal("0.1"))
 
 
 class Bill(models.Model):

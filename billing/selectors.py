@@ -16,7 +16,7 @@ the staff member to verify the caller first (``AccountDetailAccess.visible``).
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ from billing.models import (
     PointsEntry,
     Promotion,
     PromotionRedemption,
+    UsageMonth,
     UsageRecord,
 )
 from crm.models import BillingAccount, Customer, Subscription, SubscriptionStatusChange
@@ -345,3 +346,38 @@ def line_status_history(customer: Customer, *, limit: int = 20) -> list[Subscrip
         .select_related("subscription")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+# --- The customer 360 page (issue 9) ----------------------------------------------------------
+
+
+@dataclass
+class AccountSummary:
+    """What the customer page shows of billing once account detail may be seen: each account's
+    balance (and whether it is in arrears), the latest bills, and this month's usage per line."""
+
+    accounts: list[BillingAccount]
+    bills: list[Bill]
+    usage: list[UsageMonth]
+
+
+def account_summary(customer: Customer, *, bills: int = 6) -> AccountSummary:
+    """Three queries: accounts with balances and an arrears flag, the latest bills, and this
+    month's running usage totals of the customer's lines."""
+    open_case = ArrearsCase.objects.filter(account=OuterRef("pk")).exclude(
+        status=ArrearsStatus.CLEARED
+    )
+    accounts = list(
+        BillingAccount.objects.filter(customer=customer)
+        .select_related("prepaid_balance")
+        .annotate(in_arrears=Exists(open_case))
+        .order_by("account_number")
+    )
+    latest_bills = list(bills_of(customer)[:bills])
+    month = timezone.localdate().replace(day=1)
+    usage = list(
+        UsageMonth.objects.filter(subscription__customer=customer, month=month)
+        .select_related("subscription")
+        .order_by("subscription__activated_on", "subscription_id")
+    )
+    return AccountSummary(accounts=accounts, bills=latest_bills, usage=usage)

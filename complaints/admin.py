@@ -32,7 +32,7 @@ class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 class TicketNoteInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TicketNote
     extra = 0
-    fields = ("created_at", "author", "visibility", "masked_body")
+    fields = ("created_at", "author", "visibility", "kind", "fault_location", "masked_body")
     readonly_fields = fields
     masked_body = masked_text("body", "text")
 
@@ -82,6 +82,8 @@ class SurveyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "score",
         "resolved",
         "masked_comment",
+        "reviewed_at",
+        "reviewed_by",
     )
     readonly_fields = fields
     masked_comment = masked_text("comment", "comment")

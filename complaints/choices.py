@@ -103,6 +103,7 @@ class TicketEventKind(models.TextChoices):
     PRIORITY = "priority", _("Priority change")
     ADJUSTMENT = "adjustment", _("Billing adjustment")
     SURVEY = "survey", _("Satisfaction survey")
+    REVIEW = "review", _("Low-score review")
 
 
 class SurveyStatus(models.TextChoices):
@@ -136,3 +137,33 @@ class NotificationStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     # The customer turned e-mail copies off in the portal's privacy settings (issue 9).
     SKIPPED = "skipped", _("Not sent (the customer's choice)")
+
+
+# --- Staff workspaces (issue 9): diagnosis notes and low-score reviews -----------------------
+
+
+class NoteKind(models.TextChoices):
+    """A plain note, or a tech-support engineer's diagnosis of a fault (with where it lies)."""
+
+    NOTE = "note", _("Note")
+    DIAGNOSIS = "diagnosis", _("Diagnosis")
+
+
+class FaultLocation(models.TextChoices):
+    """Where a diagnosis placed the fault, from the customer's end to the network's core."""
+
+    CUSTOMER_EQUIPMENT = "customer_equipment", _("Customer's phone or equipment")
+    HOME_WIRING = "home_wiring", _("Home wiring, modem or router")
+    ACCESS_LINE = "access_line", _("Access line or optical network")
+    RADIO = "radio", _("Base station or radio coverage")
+    CORE_NETWORK = "core_network", _("Core network or platform")
+    ACCOUNT = "account", _("Account, plan or line settings")
+    NOT_FOUND = "not_found", _("No fault found")
+
+
+class ReviewAction(models.TextChoices):
+    """What a coordinator did about a low satisfaction score (客户不满意 → 复查)."""
+
+    REOPEN = "reopen", _("Reopen the ticket")
+    CALLBACK = "callback", _("Ask a specialist to call back")
+    NOTE = "note", _("Record a note only")

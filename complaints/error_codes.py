@@ -19,3 +19,6 @@ class TicketErrorCode(StrEnum):
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     ATTACHMENT_TYPE = "attachment_type"
     TOO_MANY_ATTACHMENTS = "too_many_attachments"
+    NOT_A_FAULT = "not_a_fault"
+    NOT_A_LOW_SCORE = "not_a_low_score"
+    CALLBACK_OPEN = "callback_open"

@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import (
     CallbackOutcome,
+    FaultLocation,
     NoteVisibility,
     Priority,
+    ReviewAction,
     TicketCategory,
     TicketKind,
 )
@@ -300,3 +302,31 @@ class CallbackForm(forms.Form):
         required=False,
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea({"rows": 2}))
+
+
+# --- Staff workspaces (issue 9) ---------------------------------------------------------------
+
+
+class DiagnosisForm(forms.Form):
+    """A tech-support engineer's diagnosis of a fault (always internal)."""
+
+    fault_location = forms.ChoiceField(
+        label=_("Where the fault lies"),
+        choices=[("", "---------"), *FaultLocation.choices],
+    )
+    body = forms.CharField(
+        label=_("Tests run and what they showed"),
+        widget=forms.Textarea({"rows": 3}),
+        max_length=4000,
+    )
+
+
+class LowScoreReviewForm(forms.Form):
+    """A coordinator's review of a low satisfaction score."""
+
+    action = forms.ChoiceField(
+        label=_("What to do"), choices=ReviewAction.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("What you found and why"), widget=forms.Textarea({"rows": 2}), max_length=2000
+    )

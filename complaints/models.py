@@ -15,6 +15,8 @@ from complaints.choices import (
     OPEN_STATUSES,
     CallbackOutcome,
     CallbackStatus,
+    FaultLocation,
+    NoteKind,
     NoteVisibility,
     NotificationChannel,
     NotificationStatus,
@@ -160,6 +162,10 @@ class Ticket(models.Model):
             models.Index(
                 fields=["queue", "resolution_due_at", "id"], name="complaints_queue_deadline_idx"
             ),
+            # The workspaces list one kind (faults, disputes) by status and deadline.
+            models.Index(
+                fields=["kind", "status", "resolution_due_at"], name="complaints_kind_status_idx"
+            ),
         ]
         permissions = [("work_ticket", "Can work a ticket (per object: assignee and queue)")]
 
@@ -218,7 +224,11 @@ class TicketEvent(models.Model):
 
 
 class TicketNote(models.Model):
-    """A note on a ticket: internal (staff only) or visible to the customer."""
+    """A note on a ticket: internal (staff only) or visible to the customer.
+
+    A tech-support engineer's diagnosis of a fault is an internal note of kind ``diagnosis``
+    that names where the fault lies (``fault_location``).
+    """
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="notes"
@@ -236,12 +246,24 @@ class TicketNote(models.Model):
         default=NoteVisibility.INTERNAL,
     )
     body = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=10, choices=NoteKind.choices, default="note")
+    fault_location = models.CharField(
+        _("fault location"), max_length=20, choices=FaultLocation.choices, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("ticket note")
         verbose_name_plural = _("ticket notes")
         ordering = ["ticket", "created_at", "pk"]
+        constraints = [
+            # A diagnosis says where the fault is and stays inside; a plain note names no place.
+            models.CheckConstraint(
+                condition=Q(kind="note", fault_location="")
+                | (Q(kind="diagnosis", visibility="internal") & ~Q(fault_location="")),
+                name="ticketnote_diagnosis_located",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket} {self.created_at:%Y-%m-%d %H:%M}"
@@ -393,13 +415,28 @@ class Survey(models.Model):
     )
     resolved = models.BooleanField(_("problem resolved"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # A low score is reviewed by a complaint coordinator once (reopen, callback or a note).
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("satisfaction survey")
         verbose_name_plural = _("satisfaction surveys")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "send_after"], name="complaints_survey_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "send_after"], name="complaints_survey_due_idx"),
+            # The coordinators' low-score reviews: answered surveys, newest first.
+            models.Index(fields=["status", "answered_at"], name="complaints_survey_answer_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
@@ -416,6 +453,11 @@ class Survey(models.Model):
                 condition=Q(ticket__isnull=True, service_order__isnull=False)
                 | Q(ticket__isnull=False, service_order__isnull=True),
                 name="survey_about_ticket_or_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True, reviewed_by__isnull=True)
+                | Q(reviewed_at__isnull=False, reviewed_by__isnull=False),
+                name="survey_review_has_reviewer",
             ),
         ]
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, Permission
 
 from complaints.choices import Queue
 from complaints.models import Ticket, TicketGroupObjectPermission, TicketUserObjectPermission
-from portal.roles import Role
+from portal.roles import ROLE_SPECS, Role
 
 WORK_TICKET = "complaints.work_ticket"
 
@@ -86,3 +86,17 @@ def queues_of(user) -> list[str]:
     if user.has_role(Role.SUPERVISOR):
         return list(Queue.values)
     return [ROLE_QUEUE[role] for role in user.roles if role in ROLE_QUEUE]
+
+
+# Who reviews low satisfaction scores: the coordinators own complaints, supervisors the top of
+# the chain (the same desk as the escalation board).
+REVIEW_DESK = (Role.COMPLAINT_COORDINATOR, Role.SUPERVISOR)
+
+
+def may_review_low_scores(user) -> bool:
+    """The coordinators' and supervisors' section, and reading surveys."""
+    return (
+        user.is_authenticated
+        and any(user.has_perm(ROLE_SPECS[role].permission) for role in REVIEW_DESK)
+        and user.has_perm("complaints.view_survey")
+    )

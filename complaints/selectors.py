@@ -9,15 +9,32 @@ separate question (``permissions.can_work_ticket``).
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from complaints.choices import (
     OPEN_STATUSES,
+    CallbackStatus,
+    NoteKind,
     NoteVisibility,
+    Priority,
     Queue,
     SurveyStatus,
     TicketEventKind,
+    TicketKind,
 )
 from complaints.models import (
     Callback,
@@ -36,6 +53,36 @@ from portal.roles import Role
 # A ticket is "due soon" on the escalation board within this much of its deadline.
 DUE_SOON = datetime.timedelta(hours=2)
 DEADLINE_FIRST = F("resolution_due_at").asc(nulls_last=True)
+
+
+# Urgency as a number, so that sorting by priority puts urgent first (the stored values would
+# sort alphabetically).
+PRIORITY_RANK = Case(
+    *(When(priority=value, then=Value(rank)) for rank, value in enumerate(Priority.values)),
+    default=Value(len(Priority.values)),
+    output_field=IntegerField(),
+)
+
+
+def breached_q(now) -> Q:
+    """Open, clock running (not waiting for the customer), past the resolution deadline: the
+    database form of ``Ticket.is_breached``."""
+    return Q(
+        status__in=OPEN_STATUSES,
+        paused_at__isnull=True,
+        resolution_due_at__isnull=False,
+        resolution_due_at__lt=now,
+    )
+
+
+def due_soon_q(now) -> Q:
+    """Open, clock running, due within ``DUE_SOON`` but not yet past it."""
+    return Q(
+        status__in=OPEN_STATUSES,
+        paused_at__isnull=True,
+        resolution_due_at__gte=now,
+        resolution_due_at__lt=now + DUE_SOON,
+    )
 
 
 def is_customer(user) -> bool:
@@ -151,12 +198,7 @@ def ticket_by_number(user, number: str) -> Ticket | None:
 def escalation_board(user, now: datetime.datetime | None = None) -> dict[str, list[Ticket]]:
     """Open complaints-side tickets by SLA state: breached, due soon, on track, paused."""
     now = now or timezone.now()
-    queues = [q for q in (Queue.COMPLAINTS, Queue.SUPERVISOR) if q in queues_of(user)]
-    tickets = _list_related(
-        tickets_for(user)
-        .filter(status__in=OPEN_STATUSES)
-        .filter(Q(queue__in=queues) | Q(escalation_level__gt=0))
-    ).order_by(DEADLINE_FIRST, "pk")
+    tickets = escalation_tickets(user).order_by(DEADLINE_FIRST, "pk")
     board = {"breached": [], "due_soon": [], "on_track": [], "paused": []}
     for ticket in tickets[:500]:
         if ticket.paused_at is not None:
@@ -168,6 +210,17 @@ def escalation_board(user, now: datetime.datetime | None = None) -> dict[str, li
         else:
             board["on_track"].append(ticket)
     return board
+
+
+def escalation_tickets(user) -> QuerySet[Ticket]:
+    """What the escalation board shows: open tickets of the complaints and supervisor queues
+    the user works, and every escalated one."""
+    queues = [q for q in (Queue.COMPLAINTS, Queue.SUPERVISOR) if q in queues_of(user)]
+    return _list_related(
+        tickets_for(user)
+        .filter(status__in=OPEN_STATUSES)
+        .filter(Q(queue__in=queues) | Q(escalation_level__gt=0))
+    )
 
 
 def callbacks_for(user, *, open_only: bool = True) -> QuerySet[Callback]:
@@ -200,4 +253,61 @@ def notifications_for(user, *, limit: int = 20) -> list[Notification]:
     """The staff member's own latest notifications (escalations, assignments)."""
     return list(
         Notification.objects.filter(user=user).select_related("ticket").order_by("-pk")[:limit]
+    )
+
+
+# --- Staff workspaces (issue 9) ---------------------------------------------------------------
+
+
+def fault_tickets(user) -> QuerySet[Ticket]:
+    """Fault reports the user may read, for the tech-support fault queue: with customer, line
+    and assignee, where the latest diagnosis placed the fault (a subquery, same query), and
+    ``urgency`` (urgent lowest) to sort the most urgent first."""
+    latest = TicketNote.objects.filter(ticket=OuterRef("pk"), kind=NoteKind.DIAGNOSIS).order_by(
+        "-created_at", "-pk"
+    )
+    return _list_related(tickets_for(user).filter(kind=TicketKind.FAULT)).annotate(
+        diagnosed_at=Subquery(latest.values("created_at")[:1]),
+        diagnosis_location=Subquery(latest.values("fault_location")[:1]),
+        urgency=-PRIORITY_RANK,
+    )
+
+
+def dispute_tickets(user) -> QuerySet[Ticket]:
+    """Billing disputes the user may read, with the adjustment each one granted (if any)."""
+    return (
+        _list_related(tickets_for(user).filter(kind=TicketKind.BILLING_DISPUTE))
+        .select_related("adjustment_entry")
+        .annotate(urgency=-PRIORITY_RANK)
+    )
+
+
+def ticket_counts(user, tickets: QuerySet[Ticket], now: datetime.datetime) -> dict[str, int]:
+    """Open, breached, due-soon, the user's own and unassigned open tickets of ``tickets``,
+    in one aggregate query."""
+    is_open = Q(status__in=OPEN_STATUSES)
+    return tickets.order_by().aggregate(
+        open=Count("pk", filter=is_open),
+        breached=Count("pk", filter=breached_q(now)),
+        due_soon=Count("pk", filter=due_soon_q(now)),
+        mine=Count("pk", filter=is_open & Q(assignee=user)),
+        unassigned=Count("pk", filter=is_open & Q(assignee__isnull=True)),
+    )
+
+
+def low_score_reviews(user) -> QuerySet[Survey]:
+    """Every answered survey with a score of 2 or less or "not resolved", newest first, with
+    its ticket, customer, assignee and reviewer; for those who read surveys."""
+    if not user.has_perm("complaints.view_survey"):
+        return Survey.objects.none()
+    return (
+        Survey.objects.filter(status=SurveyStatus.ANSWERED, ticket__isnull=False)
+        .filter(Q(score__lte=2) | Q(resolved=False))
+        .select_related("ticket__customer", "ticket__assignee", "reviewed_by")
+        .annotate(
+            callback_waiting=Exists(
+                Callback.objects.filter(ticket=OuterRef("ticket_id"), status=CallbackStatus.OPEN)
+            )
+        )
+        .order_by("-answered_at", "-pk")
     )

@@ -24,6 +24,8 @@ from complaints.choices import (
     QUEUE_FOR_KIND,
     REOPENABLE,
     TICKET_TRANSITIONS,
+    FaultLocation,
+    NoteKind,
     NoteVisibility,
     Priority,
     Queue,
@@ -547,4 +549,35 @@ def add_attachment(ticket: Ticket, upload, *, actor) -> TicketAttachment:
         content_type=kind.mime,
         size=upload.size,
         uploaded_by=actor,
+    )
+
+
+# --- Tech support: diagnosis of a fault (issue 9) ---------------------------------------------
+
+
+@transaction.atomic
+def add_diagnosis(ticket: Ticket, *, author, fault_location: str, body: str) -> TicketNote:
+    """A tech-support engineer's diagnosis of a fault: where the fault lies, the tests run and
+    what they showed. Always internal (the customer hears the resolution, not the working)."""
+    errors = {}
+    if fault_location not in FaultLocation.values:
+        errors["fault_location"] = ValidationError(_("Say where the fault lies."), "required")
+    if not (body or "").strip():
+        errors["body"] = ValidationError(_("Write the tests run and what they showed."), "required")
+    if errors:
+        raise ValidationError(errors)
+    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if ticket.kind != TicketKind.FAULT:
+        raise TicketError(TicketErrorCode.NOT_A_FAULT, _("Only fault reports take a diagnosis."))
+    if ticket.status not in OPEN_STATUSES:
+        raise TicketError(
+            TicketErrorCode.TICKET_FINISHED, _("This ticket is finished: reopen it first.")
+        )
+    return TicketNote.objects.create(
+        ticket=ticket,
+        author=author,
+        body=body.strip(),
+        visibility=NoteVisibility.INTERNAL,
+        kind=NoteKind.DIAGNOSIS,
+        fault_location=fault_location,
     )

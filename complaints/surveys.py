@@ -28,7 +28,9 @@ from django.utils.translation import gettext as _
 from complaints.choices import (
     CallbackOutcome,
     CallbackStatus,
+    NoteVisibility,
     Queue,
+    ReviewAction,
     SurveyStatus,
     TicketEventKind,
     TicketStatus,
@@ -296,3 +298,59 @@ def complete_callback(
             resolved=False if outcome == CallbackOutcome.NOT_RESOLVED else None,
         )
     return callback
+
+
+# --- low-score reviews (issue 9) --------------------------------------------------------------
+
+
+@transaction.atomic
+def review_low_score(survey: Survey, action: str, *, actor, note: str) -> Survey:
+    """A complaint coordinator's review of a low score: reopen the ticket, ask a specialist to
+    call the customer back, or only record a note. Every review writes an internal note and a
+    history event on the ticket; the first one marks the survey reviewed."""
+    from complaints.services import add_note
+
+    errors = {}
+    if action not in ReviewAction.values:
+        errors["action"] = ValidationError(_("Choose what to do."), code="invalid")
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = ValidationError(_("Say what you found and why."), code="required")
+    if errors:
+        raise ValidationError(errors)
+    survey = (
+        Survey.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=survey.pk)
+    )
+    if survey.ticket_id is None or survey.status != SurveyStatus.ANSWERED or not survey.is_low:
+        raise TicketError(
+            TicketErrorCode.NOT_A_LOW_SCORE, _("Only low scores of answered surveys are reviewed.")
+        )
+    ticket = survey.ticket
+    if action == ReviewAction.REOPEN:
+        reopen_ticket(ticket, actor=actor, reason=note, to_queue=Queue.COMPLAINTS)
+    elif action == ReviewAction.CALLBACK:
+        if Callback.objects.filter(ticket=ticket, status=CallbackStatus.OPEN).exists():
+            raise TicketError(
+                TicketErrorCode.CALLBACK_OPEN,
+                _("A callback for this ticket is already waiting."),
+                field="action",
+            )
+        hours = datetime.timedelta(hours=settings.COMPLAINTS_CALLBACK_DUE_HOURS)
+        Callback.objects.create(
+            ticket=ticket,
+            assignee=pick_assignee(Queue.FIRST_CONTACT),
+            due_at=timezone.now() + hours,
+        )
+    add_note(ticket, author=actor, body=note, visibility=NoteVisibility.INTERNAL)
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=TicketEventKind.REVIEW,
+        from_value=str(survey.score or ""),
+        to_value=action,
+        actor=actor,
+        reason=note[:300],
+    )
+    if survey.reviewed_at is None:
+        survey.reviewed_at, survey.reviewed_by = timezone.now(), actor
+        survey.save(update_fields=["reviewed_at", "reviewed_by"])
+    return survey

@@ -36,9 +36,12 @@ from complaints.choices import (
     REOPENABLE,
     TICKET_TRANSITIONS,
     CallbackOutcome,
+    FaultLocation,
+    NoteKind,
     NoteVisibility,
     Priority,
     Queue,
+    ReviewAction,
     SurveyStatus,
     TicketEventKind,
     TicketKind,
@@ -50,6 +53,7 @@ from complaints.forms import (
     CallbackForm,
     ConfirmForm,
     CustomerTicketForm,
+    DiagnosisForm,
     HallVisitSurveyForm,
     NoteForm,
     NoteReasonForm,
@@ -66,6 +70,7 @@ from complaints.models import Callback, Survey, Ticket, TicketAttachment, Ticket
 from complaints.permissions import can_work_ticket, queues_of
 from complaints.services import (
     add_attachment,
+    add_diagnosis,
     add_note,
     assign_ticket,
     change_priority,
@@ -166,6 +171,8 @@ def describe_event(event: TicketEvent) -> str:
         }
     if event.kind == TicketEventKind.ADJUSTMENT:
         return _("Billing adjustment of %(amount)s yuan") % {"amount": new}
+    if event.kind == TicketEventKind.REVIEW:
+        return _("Low score reviewed: %(action)s") % {"action": _label(ReviewAction, new)}
     if event.kind == TicketEventKind.SURVEY:
         if new == SurveyStatus.SENT:
             return _("Satisfaction survey sent")
@@ -190,14 +197,23 @@ def staff_timeline(ticket: Ticket) -> list[TimelineEntry]:
     entries += [
         TimelineEntry(
             at=note.created_at,
-            title=_label(NoteVisibility, note.visibility),
+            title=_note_title(note),
             who=_who(note.author, ticket),
             note=note,
-            css=f"note note-{note.visibility}",
+            css=f"note note-{note.visibility} note-{note.kind}",
         )
         for note in ticket.notes.all()
     ]
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _note_title(note: TicketNote) -> str:
+    """A diagnosis says where the fault lies; other notes say who can read them."""
+    if note.kind == NoteKind.DIAGNOSIS:
+        return _("Diagnosis: %(location)s") % {
+            "location": _label(FaultLocation, note.fault_location)
+        }
+    return _label(NoteVisibility, note.visibility)
 
 
 def customer_timeline(ticket: Ticket, customer_user) -> list[TimelineEntry]:
@@ -644,6 +660,16 @@ TICKET_ACTIONS: dict[str, TicketAction] = {
         button="secondary",
         initial=lambda ticket: {"priority": ticket.priority},
     ),
+    "diagnose": TicketAction(
+        label=gettext_lazy("Record a diagnosis"),
+        form_class=DiagnosisForm,
+        perform=lambda ticket, data, user: add_diagnosis(
+            ticket, author=user, fault_location=data["fault_location"], body=data["body"]
+        ),
+        done=gettext_lazy("The diagnosis was added to ticket %(number)s."),
+        available=lambda ticket, user: ticket.is_open and ticket.kind == TicketKind.FAULT,
+        button="secondary",
+    ),
     "note": TicketAction(
         label=gettext_lazy("Add note"),
         form_class=NoteForm,
@@ -826,11 +852,22 @@ class CallbackPage(StaffPageMixin):
     portal_roles = STAFF_ROLES
     permission_required = ("complaints.view_callback",)
 
+    # ?assignee= narrows the list, ?sort= orders it (due first by default).
+    ASSIGNEE_FILTERS = {
+        "mine": lambda callbacks, user: callbacks.filter(assignee=user),
+        "unassigned": lambda callbacks, user: callbacks.filter(assignee__isnull=True),
+    }
+    SORTS = {"due": ("due_at", "pk"), "-due": ("-due_at", "-pk")}
+
     def render_page(self, *, failed: tuple[int, Any] | None = None, status=200) -> HttpResponse:
         user = self.request.user
-        page = Paginator(selectors.callbacks_for(user), CALLBACKS_PER_PAGE).get_page(
-            _page_number(self.request)
-        )
+        callbacks = selectors.callbacks_for(user)
+        assignee = self.request.GET.get("assignee", "")
+        if assignee in self.ASSIGNEE_FILTERS:
+            callbacks = self.ASSIGNEE_FILTERS[assignee](callbacks, user)
+        sort = self.request.GET.get("sort", "due")
+        callbacks = callbacks.order_by(*self.SORTS.get(sort, self.SORTS["due"]))
+        page = Paginator(callbacks, CALLBACKS_PER_PAGE).get_page(_page_number(self.request))
         rows = list(page.object_list)
         may_complete = user.has_perm("complaints.change_callback")
         failed_row = None
@@ -848,6 +885,8 @@ class CallbackPage(StaffPageMixin):
             "callbacks": rows,
             "may_complete": may_complete,
             "failed_form": failed_row,
+            "assignee": assignee if assignee in self.ASSIGNEE_FILTERS else "",
+            "sort": sort if sort in self.SORTS else "due",
         }
         response = render(self.request, "complaints/callback_list.html", context, status=status)
         return _no_cache(response)

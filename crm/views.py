@@ -529,6 +529,10 @@ class NewOrderView(StaffPageMixin, View):
         initial = {
             "channel": interaction.channel if interaction else "business_hall",
             "kind": request.GET.get("kind") or OrderKind.OPEN_NUMBER,
+            # A link may name the line and the product (the plan recommendation's plan change);
+            # the form's choice fields accept only the customer's lines and catalog products.
+            "subscription": request.GET.get("subscription"),
+            "product": request.GET.get("product"),
         }
         form = ServiceOrderForm(user=request.user, customer=customer, initial=initial)
         return self.render_page(customer=customer, form=form)

@@ -323,3 +323,10 @@ _BILLING_COMMERCE: dict[Role, tuple[str, ...]] = {
 }
 for _role, _permissions in _BILLING_COMMERCE.items():
     ROLE_PERMISSIONS[_role] = (*ROLE_PERMISSIONS[_role], *_permissions)
+
+# Staff workspaces (issue 9): the sales advisor's plan recommendation reads a line's rated usage
+# (behind the same verification gate as every account detail).
+ROLE_PERMISSIONS[Role.SALES_ADVISOR] = (
+    *ROLE_PERMISSIONS[Role.SALES_ADVISOR],
+    "billing.view_usagerecord",
+)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "complaints",
     "training",
     "selfservice",
+    "workspaces",
     # Last on purpose: its post_migrate hook grants role permissions on every other app's
     # models, which exist only once those apps have run their own post_migrate.
     "portal",
@@ -373,6 +374,11 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
         "SuggestionStatus",
     )
 } | {"StaffRoleEnum": "training.models.STAFF_ROLE_CHOICES"}
+# Staff workspaces (issue 9): diagnoses, low-score reviews.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    f"{name}Enum": f"complaints.choices.{name}.choices"
+    for name in ("NoteKind", "FaultLocation", "ReviewAction")
+}
 
 # --- Celery ------------------------------------------------------------------------------------
 

@@ -9,26 +9,27 @@ from portal import views
 from portal.roles import Role
 from selfservice import views as selfservice_views
 from selfservice.forms import PhoneOrUsernameLoginForm
+from workspaces import views as workspace_views
 
 workspace_patterns = [
     path(
         "specialist/",
-        views.RoleWorkspaceView.as_view(role=Role.SERVICE_SPECIALIST),
+        workspace_views.SpecialistWorkspaceView.as_view(),
         name="workspace-specialist",
     ),
     path(
         "tech-support/",
-        views.RoleWorkspaceView.as_view(role=Role.TECH_SUPPORT),
+        workspace_views.TechSupportWorkspaceView.as_view(),
         name="workspace-tech-support",
     ),
     path(
         "complaints/",
-        views.RoleWorkspaceView.as_view(role=Role.COMPLAINT_COORDINATOR),
+        workspace_views.CoordinatorWorkspaceView.as_view(),
         name="workspace-complaints",
     ),
     path(
         "sales/",
-        views.RoleWorkspaceView.as_view(role=Role.SALES_ADVISOR),
+        workspace_views.SalesWorkspaceView.as_view(),
         name="workspace-sales",
     ),
     path(
@@ -61,6 +62,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("workspace/", include(workspace_patterns)),
     path("workspace/", include("crm.urls")),
+    path("workspace/", include("workspaces.urls")),
     path("", include("billing.urls")),
     path("", include("complaints.urls")),
     path("", include("training.urls")),

@@ -4,6 +4,7 @@
 from rest_framework.routers import SimpleRouter
 
 from billing.api import commerce_views as views
+from billing.api import recommendation_views
 
 router = SimpleRouter()
 router.register("promotions", views.PromotionViewSet, basename="billing-promotion")
@@ -12,5 +13,11 @@ router.register("points/redemptions", views.PointsRedemptionViewSet, basename="p
 router.register("points", views.PointsViewSet, basename="points")
 router.register("instalment-plans", views.InstalmentPlanViewSet, basename="instalment-plan")
 router.register("account-status", views.AccountStatusViewSet, basename="account-status")
+# Staff workspaces (issue 9): the sales advisor's plan recommendation.
+router.register(
+    "plan-recommendations",
+    recommendation_views.PlanRecommendationViewSet,
+    basename="plan-recommendation",
+)
 
 urlpatterns = router.urls

@@ -1,11 +1,9 @@
 """Query filters of the complaints API; every filter narrows a queryset that is already scoped."""
 
-from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from complaints.choices import (
-    OPEN_STATUSES,
     CallbackStatus,
     Priority,
     Queue,
@@ -13,27 +11,9 @@ from complaints.choices import (
     TicketKind,
     TicketStatus,
 )
-from complaints.models import Callback, Ticket
+from complaints.models import Callback, Survey, Ticket
+from complaints.selectors import breached_q
 from crm.api.filters import IdFilter
-
-# Urgency as a number, so that ``ordering=-priority`` puts urgent first (the stored values
-# would sort alphabetically).
-PRIORITY_RANK = Case(
-    *(When(priority=value, then=Value(rank)) for rank, value in enumerate(Priority.values)),
-    default=Value(len(Priority.values)),
-    output_field=IntegerField(),
-)
-
-
-def breached_q(now) -> Q:
-    """Open, clock running (not waiting for the customer), past the resolution deadline: the
-    database form of ``Ticket.is_breached``."""
-    return Q(
-        status__in=OPEN_STATUSES,
-        paused_at__isnull=True,
-        resolution_due_at__isnull=False,
-        resolution_due_at__lt=now,
-    )
 
 
 class TicketOrderingFilter(filters.OrderingFilter):
@@ -99,3 +79,16 @@ class CallbackFilter(filters.FilterSet):
     class Meta:
         model = Callback
         fields = ["status"]
+
+
+class LowScoreReviewFilter(filters.FilterSet):
+    reviewed = filters.BooleanFilter(
+        field_name="reviewed_at",
+        lookup_expr="isnull",
+        exclude=True,
+        label="Reviewed already (true) or still to review (false).",
+    )
+
+    class Meta:
+        model = Survey
+        fields = ["reviewed"]

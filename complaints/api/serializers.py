@@ -14,8 +14,10 @@ from rest_framework.exceptions import ErrorDetail
 
 from complaints.choices import (
     CallbackOutcome,
+    FaultLocation,
     NoteVisibility,
     Priority,
+    ReviewAction,
     TicketCategory,
     TicketKind,
     TicketStatus,
@@ -127,7 +129,7 @@ class TicketNoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TicketNote
-        fields = ["visibility", "body", "author", "created_at"]
+        fields = ["visibility", "kind", "fault_location", "body", "author", "created_at"]
         read_only_fields = fields
 
 
@@ -290,6 +292,13 @@ class TicketNoteCreateSerializer(serializers.Serializer):
     )
 
 
+class TicketDiagnosisSerializer(serializers.Serializer):
+    fault_location = serializers.ChoiceField(choices=FaultLocation.choices)
+    body = serializers.CharField(
+        max_length=4000, help_text=_("The tests run and what they showed.")
+    )
+
+
 class TicketTransitionSerializer(serializers.Serializer):
     # The whole status enum in the schema (one named enum); only the plain moves are accepted.
     status = serializers.ChoiceField(
@@ -362,3 +371,36 @@ class CallbackCompleteSerializer(serializers.Serializer):
         help_text=_("The customer's score, if they gave one."),
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- Low-score reviews (issue 9) ------------------------------------------------------------
+
+
+class LowScoreReviewSerializer(serializers.ModelSerializer):
+    """An answered survey with a low score or "not resolved", and its review."""
+
+    ticket = CallbackTicketSerializer(read_only=True)
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.username", read_only=True, allow_null=True
+    )
+    callback_waiting = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Survey
+        fields = [
+            "id",
+            "ticket",
+            "score",
+            "resolved",
+            "comment",
+            "answered_at",
+            "reviewed_at",
+            "reviewed_by",
+            "callback_waiting",
+        ]
+        read_only_fields = fields
+
+
+class LowScoreReviewActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=ReviewAction.choices)
+    note = serializers.CharField(max_length=2000, help_text=_("What you found and why."))

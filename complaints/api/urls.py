@@ -7,3 +7,4 @@ from complaints.api import views
 router = DefaultRouter()
 router.register("tickets", views.TicketViewSet, basename="api-ticket")
 router.register("callbacks", views.CallbackViewSet, basename="api-callback")
+router.register("low-score-reviews", views.LowScoreReviewViewSet, basename="api-low-score-review")

@@ -24,7 +24,7 @@ from complaints import selectors, services, surveys
 from complaints.api import filters, serializers
 from complaints.choices import NoteVisibility
 from complaints.models import Ticket
-from complaints.permissions import can_work_ticket
+from complaints.permissions import can_work_ticket, may_review_low_scores
 from crm.choices import Channel
 from portal.api.serializers import ConflictErrorResponseSerializer
 
@@ -96,6 +96,11 @@ def _detail_responses(description: str, request_serializer):
         "Add a note. A customer's reply is always visible to the customer.",
         serializers.TicketNoteCreateSerializer,
     ),
+    diagnosis=_detail_responses(
+        "Record a diagnosis of a fault: where the fault lies and the tests run (an internal "
+        "note; 409 not_a_fault for other kinds, ticket_finished once it is resolved).",
+        serializers.TicketDiagnosisSerializer,
+    ),
     transition=_detail_responses(
         "Start work, wait for the customer, close or cancel (409 invalid_transition when the "
         "ticket's status does not allow it).",
@@ -130,7 +135,7 @@ class TicketViewSet(
             "customer", "subscription", "assignee"
         )
         if self.action == "list":
-            tickets = tickets.annotate(priority_rank=filters.PRIORITY_RANK).order_by(
+            tickets = tickets.annotate(priority_rank=selectors.PRIORITY_RANK).order_by(
                 selectors.DEADLINE_FIRST, "pk"
             )
         return tickets
@@ -250,6 +255,15 @@ class TicketViewSet(
         return self._detail(ticket)
 
     @action(detail=True, methods=["post"])
+    def diagnosis(self, request, pk=None):
+        ticket = self.get_object()
+        data = self._input(serializers.TicketDiagnosisSerializer)
+        services.add_diagnosis(
+            ticket, author=request.user, fault_location=data["fault_location"], body=data["body"]
+        )
+        return self._detail(ticket)
+
+    @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         ticket = self.get_object()
         data = self._input(serializers.TicketTransitionSerializer)
@@ -321,4 +335,51 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             note=data["note"],
         )
         fresh = self.get_queryset().get(pk=callback.pk)
+        return Response(self.get_serializer(fresh).data)
+
+
+# --- Low-score reviews (issue 9) ------------------------------------------------------------
+
+
+class LowScoreReviewPermission(BasePermission):
+    """Complaint coordinators and supervisors review low scores (their workspaces)."""
+
+    def has_permission(self, request, view):
+        return may_review_low_scores(request.user)
+
+
+@extend_schema_view(
+    review=extend_schema(
+        request=serializers.LowScoreReviewActionSerializer,
+        responses={200: serializers.LowScoreReviewSerializer, 409: CONFLICT},
+        description=(
+            "Review a low score: reopen the ticket to the coordinators, ask a specialist to call "
+            "the customer back (409 callback_open if one is waiting), or only record a note. "
+            "The note goes on the ticket; the first review marks the survey reviewed."
+        ),
+    )
+)
+class LowScoreReviewViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Answered satisfaction surveys with a score of 2 or less or "not resolved", newest
+    first; ``reviewed=false`` lists those still to review."""
+
+    serializer_class = serializers.LowScoreReviewSerializer
+    permission_classes = [IsAuthenticated, LowScoreReviewPermission]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.LowScoreReviewFilter
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return selectors.low_score_reviews(self.request.user).select_related("ticket__subscription")
+
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        survey = self.get_object()
+        serializer = serializers.LowScoreReviewActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        surveys.review_low_score(survey, data["action"], actor=request.user, note=data["note"])
+        fresh = self.get_queryset().get(pk=survey.pk)
         return Response(self.get_serializer(fresh).data)

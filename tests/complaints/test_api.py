@@ -461,6 +461,8 @@ def test_resolving_tells_the_customer_and_schedules_the_survey(engineer, fault):
     assert body["status"] == "resolved"
     assert body["notes"][-1] == {
         "visibility": "customer",
+        "kind": "note",
+        "fault_location": "",
         "body": "更换了基站板卡。",
         "author": engineer.username,
         "created_at": body["notes"][-1]["created_at"],

@@ -46,3 +46,45 @@ def test_ticket_pages_are_read_only_and_mask_numbers_in_free_text(admin_client, 
     assert (page.status_code, add.status_code) == (200, 403)
     assert line.msisdn not in body
     assert f"{line.msisdn[:3]}****{line.msisdn[-4:]}" in body
+
+
+def test_a_diagnosis_and_a_low_score_review_show_in_the_admin(admin_client, make_user):
+    from django.utils import timezone
+
+    from complaints.models import Survey
+    from complaints.services import add_diagnosis
+
+    line = MobileLineFactory()
+    engineer = make_user(None, username="engineer-admin", first_name="", last_name="")
+    ticket = open_ticket(
+        kind="fault",
+        category="mobile_signal",
+        customer=line.customer,
+        subscription=line,
+        subject="信号差",
+        description="室内无信号",
+        channel="hotline",
+        actor=engineer,
+    )
+    add_diagnosis(ticket, author=engineer, fault_location="radio", body="基站告警。")
+    survey = Survey.objects.create(
+        ticket=ticket,
+        status="answered",
+        send_after=timezone.now(),
+        answered_at=timezone.now(),
+        score=1,
+        reviewed_at=timezone.now(),
+        reviewed_by=engineer,
+    )
+
+    ticket_page = admin_client.get(
+        reverse("admin:complaints_ticket_change", args=[ticket.pk]),
+        headers={"accept-language": "en"},
+    )
+    survey_page = admin_client.get(
+        reverse("admin:complaints_survey_change", args=[survey.pk]),
+        headers={"accept-language": "en"},
+    )
+
+    assert "Base station or radio coverage" in ticket_page.content.decode()
+    assert "engineer-admin" in survey_page.content.decode()

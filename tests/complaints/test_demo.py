@@ -64,9 +64,10 @@ def test_demo_tickets_cover_every_status_and_kind(seeded):
         TicketKind.BILLING_DISPUTE: 1,
         TicketKind.INQUIRY: 2,
     }
-    # 7 notes written by the demo + the customer-visible summary of each of 4 resolutions.
+    # 7 notes written by the demo + the customer-visible summary of each of 4 resolutions
+    # + the diagnosis of the workspaces demo (internal).
     assert Counter(TicketNote.objects.values_list("visibility", flat=True)) == {
-        NoteVisibility.INTERNAL: 5,
+        NoteVisibility.INTERNAL: 6,
         NoteVisibility.CUSTOMER: 6,
     }
     assigned = Ticket.objects.filter(assignee__isnull=False).values_list(

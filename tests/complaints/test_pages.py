@@ -587,6 +587,7 @@ def test_the_engineer_takes_starts_and_resolves_a_fault(client, specialist, engi
         "assign",
         "escalate",
         "priority",
+        "diagnose",
         "note",
         "cancel",
     ]

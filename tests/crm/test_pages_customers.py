@@ -621,9 +621,10 @@ def test_customer_page_runs_a_constant_number_of_queries_for_a_supervisor(
 ):
     busy_customer(customer, personas[Role.SALES_ADVISOR], lines=size, orders=size, calls=size)
     client.force_login(supervisor)
-    # The 11 queries of the specialist's page, and the access-log row (a supervisor sees the
-    # account detail without a verified call, and that reading is logged).
-    with django_assert_num_queries(12):
+    # The 11 queries of the specialist's page, the access-log row (a supervisor sees the
+    # account detail without a verified call, and that reading is logged), and the account
+    # summary: accounts with balances and the arrears flag, the latest bills, this month's usage.
+    with django_assert_num_queries(15):
         response = client.get(page_url(customer))
 
     assert len(response.context["lines"]) == size

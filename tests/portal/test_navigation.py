@@ -72,9 +72,10 @@ def test_superuser_sees_administration_link(client, make_user):
 def test_workspace_page_runs_a_constant_number_of_queries(
     client, personas, django_assert_num_queries
 ):
-    client.force_login(personas[Role.SERVICE_SPECIALIST])
+    client.force_login(personas[Role.SUPERVISOR])
     # The session comes from the cache. 1 user, 2 their permissions, own and by group (the
-    # roles, hence the navigation, follow from them).
+    # roles, hence the navigation, follow from them). (The four staff workspaces' own panels
+    # are counted in tests/workspaces/test_landing_pages.py.)
     with django_assert_num_queries(2):
-        response = client.get(reverse("workspace-specialist"))
+        response = client.get(reverse("workspace-supervisor"))
     assert response.status_code == 200

@@ -33,11 +33,15 @@ def test_seed_demo_creates_a_login_for_every_role_and_prints_them(db):
     # + the training demo: a team and its 5 members, 3 assignments, 2 exams, 2 suggestions and
     # this month's KPIs of the 6 staff members
     # + the contact channels (crm.channel_demo): 1 chat, 2 calls, 2 mails, 2 notices, 2 agreements
-    # + the self-service portal (selfservice.demo): customer1's contact preferences.
-    assert "Demo data ready: 149 rows created." in output
+    # + the self-service portal (selfservice.demo): customer1's contact preferences
+    # + the staff workspaces (workspaces.demo): 96 rated usage records (3 months of 10 calls,
+    # 20 messages and 2 data sessions on customer1's line) and 1 diagnosis.
+    assert "Demo data ready: 246 rows created." in output
     account = users["customer1"].customer.billing_accounts.get()
-    # 180.00 paid, a 10.00 top-up bonus, 1.00 of points redeemed as bill credit.
-    assert balance_of(account) == Decimal("191.00")
+    # 180.00 paid, a 10.00 top-up bonus, 1.00 of points redeemed as bill credit; then the usage
+    # history, 3 x 54.30 (200 min at 0.20 = 40.00, 20 SMS at 0.10 = 2.00, 2 sessions of 20 MB
+    # at 0.0003/KB rounded up per session = 12.30).
+    assert balance_of(account) == Decimal("28.10")
     assert audit_ledger() == []
     assert all(login.username in output for login in DEMO_LOGINS)
 

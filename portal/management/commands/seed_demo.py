@@ -13,6 +13,7 @@ DEMO_MODULES = ("portal.demo", "crm.demo", "billing.demo", "complaints.demo")
 DEMO_MODULES += ("training.demo",)
 DEMO_MODULES += ("crm.channel_demo",)
 DEMO_MODULES += ("selfservice.demo",)
+DEMO_MODULES += ("workspaces.demo",)
 
 
 class Command(BaseCommand):
