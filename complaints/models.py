@@ -160,6 +160,9 @@ class Ticket(models.Model):
             models.Index(
                 fields=["queue", "resolution_due_at", "id"], name="complaints_queue_deadline_idx"
             ),
+            # The service reports read a day's tickets opened and resolved (reports.rollups).
+            models.Index(fields=["created_at"], name="complaints_created_idx"),
+            models.Index(fields=["resolved_at"], name="complaints_resolved_idx"),
         ]
         permissions = [("work_ticket", "Can work a ticket (per object: assignee and queue)")]
 
@@ -399,7 +402,11 @@ class Survey(models.Model):
         verbose_name = _("satisfaction survey")
         verbose_name_plural = _("satisfaction surveys")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "send_after"], name="complaints_survey_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "send_after"], name="complaints_survey_due_idx"),
+            # The service reports read a day's answers (reports.rollups).
+            models.Index(fields=["answered_at"], name="complaints_survey_answer_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),

@@ -323,3 +323,11 @@ _BILLING_COMMERCE: dict[Role, tuple[str, ...]] = {
 }
 for _role, _permissions in _BILLING_COMMERCE.items():
     ROLE_PERMISSIONS[_role] = (*ROLE_PERMISSIONS[_role], *_permissions)
+
+# Service reports (issue 9): the supervisor's dashboard reads company-wide figures and the
+# stored monthly service reports; supervisors also generate a month's report.
+ROLE_PERMISSIONS[Role.SUPERVISOR] = (
+    *ROLE_PERMISSIONS[Role.SUPERVISOR],
+    "reports.view_monthlyservicereport",
+    "reports.add_monthlyservicereport",
+)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "billing",
     "complaints",
     "training",
+    "reports",
     # Last on purpose: its post_migrate hook grants role permissions on every other app's
     # models, which exist only once those apps have run their own post_migrate.
     "portal",
@@ -535,6 +536,19 @@ CRM_MAIL_IN_MAX_ATTACHMENTS = env.int("CRM_MAIL_IN_MAX_ATTACHMENTS", default=5)
 CRM_MAIL_IN_MAX_PER_SENDER_HOUR = env.int("CRM_MAIL_IN_MAX_PER_SENDER_HOUR", default=20)
 # The evaluation of a business-hall visit is sent this long after the confirmation step.
 COMPLAINTS_ORDER_SURVEY_DELAY_HOURS = env.float("COMPLAINTS_ORDER_SURVEY_DELAY_HOURS", default=2)
+
+# --- Service reports (issue 9: the supervisor's dashboards) ---------------------------------------
+
+# Every night the daily rollups of this many past days are recomputed, so that late changes
+# (a ticket reopened within the reopen window, a survey reopening it) reach the dashboard;
+# older days keep the figures of their last rollup.
+REPORTS_ROLLUP_REFRESH_DAYS = env.int("REPORTS_ROLLUP_REFRESH_DAYS", default=31)
+# The longest period the dashboard and its CSV exports cover.
+REPORTS_MAX_PERIOD_DAYS = env.int("REPORTS_MAX_PERIOD_DAYS", default=366)
+if REPORTS_ROLLUP_REFRESH_DAYS < 1 or REPORTS_MAX_PERIOD_DAYS < 1:
+    raise ImproperlyConfigured(
+        "REPORTS_ROLLUP_REFRESH_DAYS and REPORTS_MAX_PERIOD_DAYS must be at least 1."
+    )
 
 # --- Health -------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import views
 from portal.roles import Role
+from reports.views import SupervisorDashboardView
 
 workspace_patterns = [
     path(
@@ -29,11 +30,8 @@ workspace_patterns = [
         views.RoleWorkspaceView.as_view(role=Role.SALES_ADVISOR),
         name="workspace-sales",
     ),
-    path(
-        "supervisor/",
-        views.RoleWorkspaceView.as_view(role=Role.SUPERVISOR),
-        name="workspace-supervisor",
-    ),
+    # The supervisor's workspace is the service dashboard (reports).
+    path("supervisor/", SupervisorDashboardView.as_view(), name="workspace-supervisor"),
 ]
 
 urlpatterns = [
@@ -51,6 +49,7 @@ urlpatterns = [
     path("", include("complaints.urls")),
     path("", include("training.urls")),
     path("", include("crm.channel_urls")),
+    path("", include("reports.urls")),
     path(
         "my/",
         views.RoleWorkspaceView.as_view(
