@@ -3,10 +3,9 @@
 
 Two kinds are enough for the report: vertical bars (stacked when there are several series) and
 a line over buckets. Values are Decimal or int; the axis runs from 0 (or a given minimum) to a
-"nice" maximum (1, 2 or 5 times a power of ten) with four grid lines.
+"nice" maximum: four equal steps of 1, 2, 2.5 or 5 times a power of ten, whole numbers.
 """
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -76,15 +75,18 @@ class Chart:
         return " ".join(f"{point.x:.1f},{point.y:.1f}" for point in self.points)
 
 
-def nice_max(value: float) -> float:
-    """The smallest 1, 2 or 5 × 10^k at or above ``value`` (1 for nothing)."""
-    if value <= 0:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power  # pragma: no cover - the loop always returns
+# Axis steps: whole numbers of the form 1, 2, 2.5 or 5 × 10^k (the charts count things).
+STEPS = sorted(
+    int(size)
+    for size in (step * 10**power for power in range(12) for step in (1, 2, 2.5, 5))
+    if float(size).is_integer()
+)
+
+
+def nice_max(value: float) -> int:
+    """An axis maximum of four equal whole steps: 3 → 4, 5 → 8, 9 → 20, 350 → 400."""
+    quarter = max(float(value), 0) / 4
+    return 4 * next((step for step in STEPS if step >= quarter), STEPS[-1])
 
 
 def short(label: str, width: int = 8) -> str:

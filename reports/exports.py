@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from reports.choices import DashboardBlock, Granularity
 from reports.selectors import Dashboard
@@ -62,7 +63,9 @@ def block_table(dashboard: Dashboard, block: str) -> tuple[list[str], list[list]
     if block == DashboardBlock.SATISFACTION:
         trend = dashboard.satisfaction
         header = [
-            _("Week from") if trend.granularity == Granularity.WEEK else _("Month"),
+            _("Week from")
+            if trend.granularity == Granularity.WEEK
+            else pgettext("calendar", "Month"),
             _("Surveys answered"),
             _("Average score"),
             _("Satisfied (4-5) (%)"),

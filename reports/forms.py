@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reports.choices import Granularity, Preset
 from reports.periods import ReportPeriod, parse_month, preset_bounds, resolve_granularity
@@ -21,11 +22,16 @@ class DashboardFilterForm(forms.Form):
     preset = forms.ChoiceField(
         label=_("Period"), choices=[("", _("Custom dates")), *Preset.choices], required=False
     )
+    # ISO dates whatever the language: <input type="date"> reads nothing else.
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("period", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("period", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     granularity = forms.ChoiceField(label=_("Trends"), choices=Granularity.choices, required=False)
 
@@ -82,7 +88,7 @@ class MonthField(forms.CharField):
 
 
 class GenerateReportForm(forms.Form):
-    month = MonthField(label=_("Month"))
+    month = MonthField(label=pgettext_lazy("calendar", "Month"))
 
 
 class ReportListForm(forms.Form):

@@ -28,6 +28,12 @@ OCTOBER = datetime.date(2026, 10, 1)
 SEPTEMBER = datetime.date(2026, 9, 1)
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Report PDFs are files: each test writes them under its own directory.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @dataclass
 class Month:
     personas: dict

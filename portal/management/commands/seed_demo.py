@@ -12,6 +12,7 @@ from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
 DEMO_MODULES = ("portal.demo", "crm.demo", "billing.demo", "complaints.demo")
 DEMO_MODULES += ("training.demo",)
 DEMO_MODULES += ("crm.channel_demo",)
+DEMO_MODULES += ("reports.demo",)
 
 
 class Command(BaseCommand):
