@@ -6,6 +6,7 @@ Amounts are decimal strings in yuan, rates decimal strings in %, averages decima
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reports.forms import MonthField
@@ -189,6 +190,9 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2026-11"}
+)
 class MonthInput(serializers.Field):
     """``YYYY-MM``, checked by the page's own month field (one way to parse a month)."""
 
