@@ -190,9 +190,7 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_field(
-    {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2026-11"}
-)
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2026-11"})
 class MonthInput(serializers.Field):
     """``YYYY-MM``, checked by the page's own month field (one way to parse a month)."""
 
