@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -93,12 +93,17 @@ class SupervisorDashboardView(RoleWorkspaceView):
         else:
             status = 400
         if partial:
-            return _no_cache(render(request, "reports/_dashboard.html", context, status=status))
+            response = render(request, "reports/_dashboard.html", context, status=status)
+            # The same address answers a whole page or the part htmx swaps.
+            patch_vary_headers(response, ["HX-Request"])
+            return _no_cache(response)
         context |= {
             "recent_reports": list(selectors.reports_for(request.user)[:RECENT_REPORTS]),
             "generate_form": _generate_form() if may_generate_reports(request.user) else None,
         }
-        return _no_cache(self.render_to_response(context, status=status))
+        response = self.render_to_response(context, status=status)
+        patch_vary_headers(response, ["HX-Request"])
+        return _no_cache(response)
 
 
 class SupervisorMixin(LoginRequiredMixin):
