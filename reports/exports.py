@@ -170,13 +170,15 @@ def _series(label: str, values, **extra) -> dict:
 
 
 def chart_data(dashboard: Dashboard) -> dict[str, dict]:
-    """One Chart.js description per chart: kind ("bar", "stacked", "line"), labels, series."""
+    """One Chart.js description per chart: kind ("bar", "stacked", "line"), labels, series;
+    ``integer`` for counts (whole ticks), ``min``/``max`` for fixed scales (scores, %)."""
     tickets = dashboard.tickets
     sla = dashboard.sla
     trend = dashboard.satisfaction
     return {
         "tickets": {
             "kind": "stacked",
+            "integer": True,
             "labels": [row.label for row in tickets.rows],
             "datasets": [
                 _series(label, [row.counts[i] for row in tickets.rows])
@@ -185,6 +187,7 @@ def chart_data(dashboard: Dashboard) -> dict[str, dict]:
         },
         "sla": {
             "kind": "stacked",
+            "integer": True,
             "labels": [row.label for row in sla],
             "datasets": [
                 _series(_("Resolved within SLA"), [row.met for row in sla]),

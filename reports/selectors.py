@@ -19,7 +19,7 @@ already-aggregated rows (the rolled-up days and today's live figures) and lays t
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -227,7 +227,6 @@ class Dashboard:
     revenue: Revenue
     training: TrainingPassRates
     kpis: KpiRanking
-    rolled_up_rows: int = field(default=0)
 
 
 # --- Reading -----------------------------------------------------------------------------
@@ -271,7 +270,7 @@ def compute_dashboard(period: ReportPeriod, *, today: datetime.date | None = Non
     yesterday = today - datetime.timedelta(days=1)
     # Revenue of the period's billing months is posted from the first month's start on, up
     # to today (fees on the 1st after, late usage any time), hence the rollups needed.
-    rolled_up = ensure_rolled_up(period.months[0], yesterday)
+    ensure_rolled_up(period.months[0], yesterday)
     last_rolled_up = min(period.end, yesterday)
 
     totals: Totals = {}
@@ -365,7 +364,6 @@ def compute_dashboard(period: ReportPeriod, *, today: datetime.date | None = Non
         revenue=revenue,
         training=training,
         kpis=KpiRanking(month=kpi_month, rows=ranking),
-        rolled_up_rows=rolled_up,
     )
 
 
