@@ -330,3 +330,11 @@ ROLE_PERMISSIONS[Role.SALES_ADVISOR] = (
     *ROLE_PERMISSIONS[Role.SALES_ADVISOR],
     "billing.view_usagerecord",
 )
+
+# Service reports (issue 9): the supervisor's dashboard reads company-wide figures and the
+# stored monthly service reports; supervisors also generate a month's report.
+ROLE_PERMISSIONS[Role.SUPERVISOR] = (
+    *ROLE_PERMISSIONS[Role.SUPERVISOR],
+    "reports.view_monthlyservicereport",
+    "reports.add_monthlyservicereport",
+)

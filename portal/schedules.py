@@ -139,3 +139,19 @@ DEFAULT_PERIODIC_TASKS += (
         crontab="0 8 * * *",
     ),
 )
+
+# --- reports (issue 9) --------------------------------------------------------------------------
+DEFAULT_PERIODIC_TASKS += (
+    PeriodicTaskSpec(
+        name="reports: daily rollups",
+        task="reports.tasks.refresh_rollups_task",
+        description=_("Recomputes the dashboard's daily figures of the last days, every night."),
+        crontab="10 0 * * *",
+    ),
+    PeriodicTaskSpec(
+        name="reports: monthly service report",
+        task="reports.tasks.generate_monthly_report_task",
+        description=_("Writes last month's service report (PDF) on the 1st, after the bill run."),
+        crontab="0 4 1 * *",
+    ),
+)

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "training",
     "selfservice",
     "workspaces",
+    "reports",
     # Last on purpose: its post_migrate hook grants role permissions on every other app's
     # models, which exist only once those apps have run their own post_migrate.
     "portal",
@@ -558,6 +559,19 @@ SELFSERVICE_RESET_RESEND_SECONDS = env.int("SELFSERVICE_RESET_RESEND_SECONDS", d
 if min(SELFSERVICE_RESET_CODE_TTL_MINUTES, SELFSERVICE_RESET_MAX_ATTEMPTS) < 1:
     raise ImproperlyConfigured(
         "SELFSERVICE_RESET_CODE_TTL_MINUTES and SELFSERVICE_RESET_MAX_ATTEMPTS must be >= 1."
+    )
+
+# --- Service reports (issue 9: the supervisor's dashboards) ---------------------------------------
+
+# Every night the daily rollups of this many past days are recomputed, so that late changes
+# (a ticket reopened within the reopen window, a survey reopening it) reach the dashboard;
+# older days keep the figures of their last rollup.
+REPORTS_ROLLUP_REFRESH_DAYS = env.int("REPORTS_ROLLUP_REFRESH_DAYS", default=31)
+# The longest period the dashboard and its CSV exports cover.
+REPORTS_MAX_PERIOD_DAYS = env.int("REPORTS_MAX_PERIOD_DAYS", default=366)
+if REPORTS_ROLLUP_REFRESH_DAYS < 1 or REPORTS_MAX_PERIOD_DAYS < 1:
+    raise ImproperlyConfigured(
+        "REPORTS_ROLLUP_REFRESH_DAYS and REPORTS_MAX_PERIOD_DAYS must be at least 1."
     )
 
 # --- Health -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import views
-from portal.roles import Role
+from reports.views import SupervisorDashboardView
 from selfservice import views as selfservice_views
 from selfservice.forms import PhoneOrUsernameLoginForm
 from workspaces import views as workspace_views
@@ -32,11 +32,8 @@ workspace_patterns = [
         workspace_views.SalesWorkspaceView.as_view(),
         name="workspace-sales",
     ),
-    path(
-        "supervisor/",
-        views.RoleWorkspaceView.as_view(role=Role.SUPERVISOR),
-        name="workspace-supervisor",
-    ),
+    # The supervisor's workspace is the service dashboard (reports).
+    path("supervisor/", SupervisorDashboardView.as_view(), name="workspace-supervisor"),
 ]
 
 urlpatterns = [
@@ -68,6 +65,7 @@ urlpatterns = [
     path("", include("training.urls")),
     path("", include("crm.channel_urls")),
     path("", include("selfservice.urls")),
+    path("", include("reports.urls")),
     # The customer's overview (issue 9): lines, balance, usage against caps, points, tickets.
     path("my/", selfservice_views.OverviewView.as_view(), name="customer-home"),
     path("healthz", views.healthz, name="healthz"),

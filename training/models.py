@@ -436,7 +436,11 @@ class Attempt(models.Model):
                 name="attempt_finished_by_deadline",
             ),
         ]
-        indexes = [models.Index(fields=["status", "deadline_at"], name="training_attempt_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "deadline_at"], name="training_attempt_due_idx"),
+            # The service reports read a day's finished attempts (reports.rollups).
+            models.Index(fields=["submitted_at"], name="training_attempt_done_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessment} #{self.number} {self.user}"

@@ -11,6 +11,8 @@ from crm.api.channel_urls import router as crm_channels_router
 from crm.api.channel_urls import urlpatterns as crm_channels_urls
 from crm.api.urls import router as crm_router
 from portal.api import views
+from reports.api.urls import router as reports_router
+from reports.api.urls import urlpatterns as reports_urls
 from training.api.urls import router as training_router
 
 router = DefaultRouter()
@@ -21,6 +23,7 @@ router.registry.extend(complaints_router.registry)
 router.registry.extend(training_router.registry)
 router.registry.extend(commerce_router.registry)
 router.registry.extend(crm_channels_router.registry)
+router.registry.extend(reports_router.registry)
 
 urlpatterns = [
     path("me/", views.CurrentUserView.as_view(), name="api-me"),
@@ -29,5 +32,6 @@ urlpatterns = [
     path("", include("training.api.urls")),
     *crm_channels_urls,
     path("", include("selfservice.api.urls")),
+    *reports_urls,
     *router.urls,
 ]

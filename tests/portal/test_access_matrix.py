@@ -13,6 +13,7 @@ the user's scope (another customer's, another colleague's attempt) or a page wit
 object; 405 a URL that only takes a POST (the method is checked after who may use it).
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -42,6 +43,7 @@ from crm.services import (
 )
 from crm.telephony import receive_call
 from portal.roles import Role
+from reports.services import generate_monthly_report
 from tests.complaints.factories import make_ticket
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
 from tests.training.factories import (
@@ -166,6 +168,12 @@ MATRIX: dict[str, str] = {
     "ticket-detail": "200 200 200 200 200 403 403 302",
     "ticket-new": "200 200 200 200 200 403 403 302",
     "ticket-queue": "200 200 200 200 200 403 403 302",
+    # The supervisor's reports: CSV of a dashboard block, stored monthly reports; writing one
+    # is a POST.
+    "reports:dashboard-csv": "403 403 403 403 200 403 403 302",
+    "reports:report-generate": "403 403 403 403 405 403 403 302",
+    "reports:report-list": "403 403 403 403 200 403 403 302",
+    "reports:report-pdf": "403 403 403 403 200 403 403 302",
     # Forgotten password: open to anyone; the confirm step sends back to the start when no code
     # was asked for in this session.
     "password-reset": "200 200 200 200 200 200 200 200",
@@ -303,7 +311,10 @@ def samples(users, settings, tmp_path):
         idempotency_key="matrix-top-up",
         actor=users["customer"],
     )
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    report = generate_monthly_report(last_month, actor=users["supervisor"])
     return {
+        "report": report.pk,
         "customer": customer.pk,
         "order": order.pk,
         "bill": bill.pk,
@@ -380,6 +391,8 @@ def url_for(name: str, samples: dict) -> str:
         "workspaces:low-score-review": ["low_score"],
         "selfservice:top-up-done": ["top_up"],
         "selfservice:service-order": ["subscribe"],
+        "reports:dashboard-csv": ["tickets"],
+        "reports:report-pdf": ["report"],
     }.get(name, [])
     return reverse(name, args=[samples.get(arg, arg) for arg in args])
 

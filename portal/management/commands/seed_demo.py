@@ -14,6 +14,7 @@ DEMO_MODULES += ("training.demo",)
 DEMO_MODULES += ("crm.channel_demo",)
 DEMO_MODULES += ("selfservice.demo",)
 DEMO_MODULES += ("workspaces.demo",)
+DEMO_MODULES += ("reports.demo",)
 
 
 class Command(BaseCommand):
