@@ -5,7 +5,8 @@ import pytest
 from portal.roles import Role
 from tests.browser.conftest import screenshot
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback: the tariff catalog and other data migrations survive each flush.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_sign_in_page_is_chinese_styled_and_signs_a_specialist_in(page, make_user):
