@@ -10,12 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import BASE_DIR, require_service
-
-# Playwright's sync API runs an event loop in this thread; the tests still call the ORM
-# synchronously between steps, which is safe here (one thread, no concurrent coroutines).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The flags the machine needs: no sandbox as root, and no calls to Google's services, which a
@@ -40,15 +37,41 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture(scope="module")
+def chromium(django_db_setup):
+    """Debian's Chromium, for one test module at a time.
+
+    Between its calls Playwright's sync API leaves its event loop marked as running in this
+    thread. While it is, Django (1) refuses ORM calls unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is
+    set, which is safe here (one thread, no concurrent coroutines), and (2) keeps its database
+    connections in context-local storage, so the tests get fresh connection objects that lack
+    the serialized copy of the migrations' data (groups, tariff catalog) that serialized
+    rollback restores after each flush; it is handed over to them here. Module scope ends both
+    before the next module, whose tests then run on the thread's own connections again.
+    """
     require_service("chromium", os.path.exists(CHROMIUM), f"{CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    thread_connections = {alias: connections[alias] for alias in connections}
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            for alias, connection in thread_connections.items():
+                if hasattr(connection, "_test_serialized_contents"):
+                    contents = connection._test_serialized_contents
+                    connections[alias]._test_serialized_contents = contents
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+            # These connection objects become unreachable with the loop gone; a connection
+            # left open would keep PostgreSQL from dropping the test database.
+            connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
