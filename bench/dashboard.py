@@ -15,11 +15,11 @@ KPIs (``training.kpis.compute_monthly_kpis``) and ``ANALYZE``.
 Measured, in-process with ``django.test.Client`` (``DEBUG=false``) signed in as a supervisor:
 
 - the on-demand rollup of the 365 days (the first dashboard on an empty rollup table) and the
-  nightly refresh of the last 31 days (``reports.rollups``);
+  nightly refresh of the last 31 days (``portal.reports.rollups``);
 - the dashboard page for this month, last month, the last 90 days and the whole year: queries
   (counted on the request after a warm-up one) and p50/p95 over ``--repeat`` requests;
 - the same figures straight from the source tables, without rollups (the six aggregate
-  queries of ``reports.rollups.aggregate`` over the period), to show what the rollups save;
+  queries of ``portal.reports.rollups.aggregate`` over the period), to show what the rollups save;
 - a CSV export and the monthly report PDF of last month.
 
 Target: a constant number of queries; p95 <= 100 ms for the dashboard.
@@ -401,9 +401,9 @@ def main() -> None:
 
         from bench.kpi import build_customers, build_staff
         from crm.models import Subscription
-        from reports.periods import previous_month
-        from reports.rollups import aggregate, ensure_rolled_up, refresh_recent_days
-        from reports.services import generate_monthly_report
+        from portal.reports.periods import previous_month
+        from portal.reports.rollups import aggregate, ensure_rolled_up, refresh_recent_days
+        from portal.reports.services import generate_monthly_report
         from training.kpis import compute_monthly_kpis
 
         started = time.perf_counter()

@@ -63,11 +63,11 @@ from billing.selectors import (
 )
 from billing.views import CustomerSideMixin, StaffSideMixin
 from complaints.forms import add_service_error
-from crm.choices import Channel, VerificationMethod, VerificationResult
+from crm.choices import VerificationResult
 from crm.forms import OrderCustomerForm
 from crm.permissions import verified_interaction
 from crm.selectors import open_interaction_with
-from crm.services import record_verification, start_interaction
+from crm.services import verify_document_at_counter
 from portal.errors import DomainError
 
 DOMAIN_ERRORS = (DomainError, ValidationError)
@@ -324,18 +324,11 @@ class InstalmentSaleView(SalesPageMixin, View):
         request = self.request
         form = IdentityCheckForm(request.POST)
         if form.is_valid():
-            interaction = open_interaction_with(request.user, customer) or start_interaction(
-                channel=Channel.BUSINESS_HALL,
-                reason=_("Phone purchase on instalments"),
-                customer=customer,
-                actor=request.user,
-            )
             try:
-                verification = record_verification(
-                    interaction,
+                verification = verify_document_at_counter(
                     customer,
-                    method=VerificationMethod.ID_AND_NAME,
                     actor=request.user,
+                    reason=_("Phone purchase on instalments"),
                     id_number=form.cleaned_data["id_number"],
                     name=form.cleaned_data["name"],
                 )

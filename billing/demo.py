@@ -27,10 +27,9 @@ from billing.instalments import purchase_on_instalments
 from billing.models import Device, InstalmentPlan, Promotion, PromotionRedemption
 from billing.points import points_balance, redeem_points
 from billing.services import top_up
-from crm.choices import Channel, InteractionOutcome, VerificationMethod
+from crm.choices import InteractionOutcome
 from crm.models import BillingAccount, Customer, Product
-from crm.selectors import open_interaction_with
-from crm.services import end_interaction, record_verification, start_interaction
+from crm.services import end_interaction, verify_document_at_counter
 
 CASHIER_USERNAME = "sales"
 # (amount, channel, reference) paid into every demo customer's account, in this order.
@@ -200,17 +199,10 @@ def seed_demo_plan(key: str, device_code: str, months: int, down: str, msisdn: s
         return 0
     seller = get_user_model().objects.get(username=CASHIER_USERNAME)
     with transaction.atomic():
-        interaction = open_interaction_with(seller, customer) or start_interaction(
-            channel=Channel.BUSINESS_HALL,
-            reason="分期购机 (演示)",
-            customer=customer,
-            actor=seller,
-        )
-        record_verification(
-            interaction,
+        verification = verify_document_at_counter(
             customer,
-            method=VerificationMethod.ID_AND_NAME,
             actor=seller,
+            reason="分期购机 (演示)",
             id_number=customer.document_number,
             name=customer.name,
         )
@@ -221,9 +213,11 @@ def seed_demo_plan(key: str, device_code: str, months: int, down: str, msisdn: s
             down_payment=down,
             subscription=customer.subscriptions.filter(msisdn=msisdn).first(),
             seller=seller,
-            interaction=interaction,
+            interaction=verification.interaction,
         )
-        end_interaction(interaction, outcome=InteractionOutcome.ORDER_CREATED, actor=seller)
+        end_interaction(
+            verification.interaction, outcome=InteractionOutcome.ORDER_CREATED, actor=seller
+        )
     return 1
 
 

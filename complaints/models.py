@@ -166,7 +166,7 @@ class Ticket(models.Model):
             models.Index(
                 fields=["kind", "status", "resolution_due_at"], name="complaints_kind_status_idx"
             ),
-            # The service reports read a day's tickets opened and resolved (reports.rollups).
+            # The service reports read a day's tickets opened and resolved (portal.reports.rollups).
             models.Index(fields=["created_at"], name="complaints_created_idx"),
             models.Index(fields=["resolved_at"], name="complaints_resolved_idx"),
         ]

@@ -174,7 +174,7 @@ def _customer_declined(notification: Notification) -> bool:
     """An e-mail copy to a customer who turned e-mail off in the portal (SMS always goes)."""
     if notification.channel != NotificationChannel.EMAIL or notification.customer_id is None:
         return False
-    from selfservice.selectors import email_opt_out
+    from portal.selfservice.selectors import email_opt_out
 
     return email_opt_out(notification.customer_id)
 

@@ -53,6 +53,7 @@ from crm.models import (
     SubscriptionStatusChange,
 )
 from crm.permissions import may_reveal_pii
+from crm.selectors import open_interaction_with
 from crm.validators import normalize_mobile_number, validate_document
 from portal.errors import DomainError
 from portal.numbering import next_number
@@ -501,6 +502,27 @@ def record_verification(
         method=method,
         result=VerificationResult.PASSED if passed else VerificationResult.FAILED,
         performed_by=actor,
+    )
+
+
+def verify_document_at_counter(
+    customer: Customer, *, actor, reason: str, id_number: str, name: str
+) -> IdentityVerification:
+    """Check an identity document and name at the hall counter (营业厅: sales need the document).
+
+    The check is recorded in the staff member's open contact with the customer, or in a new
+    business-hall contact opened for ``reason``; like every verification, a failed one stays.
+    """
+    interaction = open_interaction_with(actor, customer) or start_interaction(
+        channel=Channel.BUSINESS_HALL, reason=reason, customer=customer, actor=actor
+    )
+    return record_verification(
+        interaction,
+        customer,
+        method=VerificationMethod.ID_AND_NAME,
+        actor=actor,
+        id_number=id_number,
+        name=name,
     )
 
 

@@ -144,13 +144,13 @@ DEFAULT_PERIODIC_TASKS += (
 DEFAULT_PERIODIC_TASKS += (
     PeriodicTaskSpec(
         name="reports: daily rollups",
-        task="reports.tasks.refresh_rollups_task",
+        task="portal.reports.tasks.refresh_rollups_task",
         description=_("Recomputes the dashboard's daily figures of the last days, every night."),
         crontab="10 0 * * *",
     ),
     PeriodicTaskSpec(
         name="reports: monthly service report",
-        task="reports.tasks.generate_monthly_report_task",
+        task="portal.reports.tasks.generate_monthly_report_task",
         description=_("Writes last month's service report (PDF) on the 1st, after the bill run."),
         crontab="0 4 1 * *",
     ),

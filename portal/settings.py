@@ -85,9 +85,9 @@ INSTALLED_APPS = [
     "billing",
     "complaints",
     "training",
-    "selfservice",
-    "workspaces",
-    "reports",
+    "portal.selfservice",
+    "portal.workspaces",
+    "portal.reports",
     # Last on purpose: its post_migrate hook grants role permissions on every other app's
     # models, which exist only once those apps have run their own post_migrate.
     "portal",
@@ -123,7 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
-                "selfservice.context_processors.customer_navigation",
+                "portal.selfservice.context_processors.customer_navigation",
             ],
         },
     },
@@ -163,7 +163,7 @@ AUTHENTICATION_BACKENDS = [
     "portal.backends.OneQueryModelBackend",
     "guardian.backends.ObjectPermissionBackend",
     # Customers sign in with one of their mobile numbers (or their contact phone).
-    "selfservice.backends.PhoneNumberBackend",
+    "portal.selfservice.backends.PhoneNumberBackend",
 ]
 # Sessions are read from the cache (Redis in production via CACHE_URL) and written through to
 # the database: signed-in pages skip the session query, and sessions survive a cache flush.

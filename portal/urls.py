@@ -6,10 +6,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import views
-from reports.views import SupervisorDashboardView
-from selfservice import views as selfservice_views
-from selfservice.forms import PhoneOrUsernameLoginForm
-from workspaces import views as workspace_views
+from portal.reports.views import SupervisorDashboardView
+from portal.selfservice import views as selfservice_views
+from portal.selfservice.forms import PhoneOrUsernameLoginForm
+from portal.workspaces import views as workspace_views
 
 workspace_patterns = [
     path(
@@ -59,13 +59,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("workspace/", include(workspace_patterns)),
     path("workspace/", include("crm.urls")),
-    path("workspace/", include("workspaces.urls")),
+    path("workspace/", include("portal.workspaces.urls")),
     path("", include("billing.urls")),
     path("", include("complaints.urls")),
     path("", include("training.urls")),
     path("", include("crm.channel_urls")),
-    path("", include("selfservice.urls")),
-    path("", include("reports.urls")),
+    path("", include("portal.selfservice.urls")),
+    path("", include("portal.reports.urls")),
     # The customer's overview (issue 9): lines, balance, usage against caps, points, tickets.
     path("my/", selfservice_views.OverviewView.as_view(), name="customer-home"),
     path("healthz", views.healthz, name="healthz"),

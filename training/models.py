@@ -438,7 +438,7 @@ class Attempt(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "deadline_at"], name="training_attempt_due_idx"),
-            # The service reports read a day's finished attempts (reports.rollups).
+            # The service reports read a day's finished attempts (portal.reports.rollups).
             models.Index(fields=["submitted_at"], name="training_attempt_done_idx"),
         ]
 

@@ -11,8 +11,8 @@ from crm.api.channel_urls import router as crm_channels_router
 from crm.api.channel_urls import urlpatterns as crm_channels_urls
 from crm.api.urls import router as crm_router
 from portal.api import views
-from reports.api.urls import router as reports_router
-from reports.api.urls import urlpatterns as reports_urls
+from portal.reports.api.urls import router as reports_router
+from portal.reports.api.urls import urlpatterns as reports_urls
 from training.api.urls import router as training_router
 
 router = DefaultRouter()
@@ -31,7 +31,7 @@ urlpatterns = [
     path("", include("billing.api.bill_urls")),
     path("", include("training.api.urls")),
     *crm_channels_urls,
-    path("", include("selfservice.api.urls")),
+    path("", include("portal.selfservice.api.urls")),
     *reports_urls,
     *router.urls,
 ]

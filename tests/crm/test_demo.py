@@ -47,9 +47,9 @@ def test_seed_demo_creates_the_crm_demo_records(seeded):
     # redemption, instalment plans), then the complaints demo's 10 tickets and 7 notes, then the
     # training demo's 19 rows (team, members, assignments, exams, suggestions, KPIs), then the
     # contact channels' chat, 2 calls, 2 mails, 2 notices and 2 agreements, then customer1's
-    # contact preferences (selfservice.demo), then the staff workspaces' 96 usage records and a
-    # diagnosis.
-    total = len(DEMO_LOGINS) + 49 + 33 + 11 + 17 + 19 + 9 + 1 + 97
+    # contact preferences (portal.selfservice.demo), then the staff workspaces' 96 usage records
+    # and a diagnosis, then last month's bill and its fee entry.
+    total = len(DEMO_LOGINS) + 49 + 33 + 11 + 17 + 19 + 9 + 1 + 97 + 2
     assert f"Demo data ready: {total} rows created." in seeded
     assert Customer.objects.count() == len(DEMO_CUSTOMERS) == 11
     assert Counter(Customer.objects.values_list("kind", flat=True)) == {

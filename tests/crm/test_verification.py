@@ -7,7 +7,13 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.utils import timezone
 
-from crm.choices import InteractionOutcome, PiiField, VerificationMethod, VerificationResult
+from crm.choices import (
+    Channel,
+    InteractionOutcome,
+    PiiField,
+    VerificationMethod,
+    VerificationResult,
+)
 from crm.error_codes import CrmErrorCode
 from crm.models import Customer, PiiAccessLog
 from crm.permissions import account_detail_access, may_reveal_pii, may_view_account_detail
@@ -18,6 +24,7 @@ from crm.services import (
     reveal_customer_field,
     send_verification_code,
     start_interaction,
+    verify_document_at_counter,
 )
 from portal.models import OutboundSms
 from portal.roles import Role
@@ -234,3 +241,29 @@ def test_roles_without_the_reveal_permission_never_reveal(customer, personas):
     for role in (Role.SALES_ADVISOR, Role.TECH_SUPPORT, Role.COMPLAINT_COORDINATOR, Role.CUSTOMER):
         assert may_reveal_pii(personas[role], customer) is False
     assert may_reveal_pii(personas[Role.SUPERVISOR], customer) is True
+
+
+def test_a_counter_check_uses_the_open_contact_or_opens_a_hall_contact(customer, make_user):
+    advisor = make_user(Role.SALES_ADVISOR, username="hall")
+
+    failed = verify_document_at_counter(
+        customer, actor=advisor, reason="办理业务", id_number="110101190001010000", name="王小明"
+    )
+    passed = verify_document_at_counter(
+        customer,
+        actor=advisor,
+        reason="another reason",
+        id_number=customer.document_number,
+        name="王小明",
+    )
+
+    # One business-hall contact for both checks, and the failed one is kept.
+    assert (failed.result, passed.result) == (VerificationResult.FAILED, VerificationResult.PASSED)
+    assert failed.interaction_id == passed.interaction_id
+    hall_contact = passed.interaction
+    assert (hall_contact.channel, hall_contact.reason, hall_contact.staff) == (
+        Channel.BUSINESS_HALL,
+        "办理业务",
+        advisor,
+    )
+    assert customer.verifications.count() == 2

@@ -42,8 +42,8 @@ from crm.services import (
     start_interaction,
 )
 from crm.telephony import receive_call
+from portal.reports.services import generate_monthly_report
 from portal.roles import Role
-from reports.services import generate_monthly_report
 from tests.complaints.factories import make_ticket
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
 from tests.training.factories import (

@@ -4,8 +4,8 @@ import datetime
 
 from django.urls import reverse
 
-from reports.models import DailyRollup, MonthlyServiceReport, RolledUpDay
-from reports.rollups import roll_up_days
+from portal.reports.models import DailyRollup, MonthlyServiceReport, RolledUpDay
+from portal.reports.rollups import roll_up_days
 from tests.reports.conftest import OCTOBER
 
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from portal.reports.models import MonthlyServiceReport
+from portal.reports.rollups import ensure_rolled_up
 from portal.roles import Role
-from reports.models import MonthlyServiceReport
-from reports.rollups import ensure_rolled_up
 from tests.reports.conftest import OCTOBER
 from tests.reports.factories import today
 from tests.reports.test_pages import OCTOBER_QUERY
@@ -179,7 +179,7 @@ def test_dashboard_api_runs_a_constant_number_of_queries(october, django_assert_
     ensure_rolled_up(OCTOBER, today() - datetime.timedelta(days=1))
     client = client_for(october.supervisor)
     client.get(reverse("api-reports-dashboard"), OCTOBER_QUERY)  # warms the permission cache
-    # The dashboard's 12 (reports.selectors.compute_dashboard).
+    # The dashboard's 12 (portal.reports.selectors.compute_dashboard).
     with django_assert_num_queries(12):
         client.get(reverse("api-reports-dashboard"), OCTOBER_QUERY)
 

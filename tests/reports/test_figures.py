@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.utils import translation
 
-from reports.periods import month_period
-from reports.selectors import compute_dashboard
+from portal.reports.periods import month_period
+from portal.reports.selectors import compute_dashboard
 from tests.reports.conftest import OCTOBER
 from training.models import StaffKpi
 

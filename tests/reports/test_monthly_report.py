@@ -9,13 +9,13 @@ from django.core.files.storage import default_storage
 from django_celery_beat.models import PeriodicTask
 
 from complaints.models import Ticket
+from portal.reports import tasks
+from portal.reports.error_codes import ReportErrorCode
+from portal.reports.models import DailyRollup, MonthlyServiceReport, RolledUpDay
+from portal.reports.periods import previous_month
+from portal.reports.services import ReportError, generate_monthly_report
 from portal.roles import Role
 from portal.services import ensure_default_schedules
-from reports import tasks
-from reports.error_codes import ReportErrorCode
-from reports.models import DailyRollup, MonthlyServiceReport, RolledUpDay
-from reports.periods import previous_month
-from reports.services import ReportError, generate_monthly_report
 from tests.complaints.factories import make_ticket
 from tests.conftest import wait_for
 from tests.reports.conftest import OCTOBER
@@ -129,9 +129,9 @@ def test_beat_schedules_the_rollups_and_the_monthly_report(db):
     }
 
     assert scheduled == {
-        "reports: daily rollups": ("reports.tasks.refresh_rollups_task", "10", "0", "*"),
+        "reports: daily rollups": ("portal.reports.tasks.refresh_rollups_task", "10", "0", "*"),
         "reports: monthly service report": (
-            "reports.tasks.generate_monthly_report_task",
+            "portal.reports.tasks.generate_monthly_report_task",
             "0",
             "4",
             "1",

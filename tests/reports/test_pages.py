@@ -8,10 +8,10 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.reports.models import MonthlyServiceReport
+from portal.reports.periods import previous_month
+from portal.reports.rollups import ensure_rolled_up
 from portal.roles import Role
-from reports.models import MonthlyServiceReport
-from reports.periods import previous_month
-from reports.rollups import ensure_rolled_up
 from tests.reports.conftest import OCTOBER
 from tests.reports.factories import today
 
@@ -118,8 +118,8 @@ def test_dashboard_page_runs_a_constant_number_of_queries(
     for n in range(extra_months):
         stored_report(datetime.date(2026, 8 - n, 1))
     ensure_rolled_up(OCTOBER, today() - datetime.timedelta(days=1))
-    # 1 user, 2 permissions; then the dashboard's 12 (reports.selectors.compute_dashboard: the
-    # rollup coverage, the rolled-up totals, the satisfaction trend, today's six live
+    # 1 user, 2 permissions; then the dashboard's 12 (portal.reports.selectors.compute_dashboard:
+    # the rollup coverage, the rolled-up totals, the satisfaction trend, today's six live
     # aggregates, open tickets past their deadline, the KPI ranking, the assessments' titles);
     # 15 the recent monthly reports.
     with django_assert_num_queries(15):

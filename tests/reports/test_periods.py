@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from reports.forms import DashboardFilterForm
-from reports.periods import ReportPeriod, month_period
+from portal.reports.forms import DashboardFilterForm
+from portal.reports.periods import ReportPeriod, month_period
 
 TODAY = datetime.date(2026, 12, 10)
 

@@ -7,12 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Ticket
+from portal.reports.choices import RollupMetric
+from portal.reports.models import DailyRollup, RolledUpDay
+from portal.reports.periods import ReportPeriod, month_period, preset_period
+from portal.reports.rollups import ensure_rolled_up, refresh_recent_days, roll_up_days
+from portal.reports.selectors import compute_dashboard
 from portal.roles import Role
-from reports.choices import RollupMetric
-from reports.models import DailyRollup, RolledUpDay
-from reports.periods import ReportPeriod, month_period, preset_period
-from reports.rollups import ensure_rolled_up, refresh_recent_days, roll_up_days
-from reports.selectors import compute_dashboard
 from tests.complaints.factories import make_ticket
 from tests.reports.conftest import OCTOBER
 from tests.reports.factories import at, resolved_ticket, today

@@ -10,7 +10,7 @@ from crm.choices import PiiField
 from crm.models import PiiAccessLog
 from portal.models import OutboundSms
 from portal.roles import Role
-from selfservice.models import ConsentChange
+from portal.selfservice.models import ConsentChange
 from tests.crm.factories import CustomerFactory, MobileLineFactory
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from portal.models import OutboundSms
 from portal.roles import Role
-from selfservice.models import PasswordResetRequest
-from selfservice.services import SelfServiceError, request_password_reset, reset_password
+from portal.selfservice.models import PasswordResetRequest
+from portal.selfservice.services import SelfServiceError, request_password_reset, reset_password
 from tests.crm.factories import CustomerFactory, MobileLineFactory
 from tests.crm.test_concurrency import run_together
 

@@ -17,7 +17,7 @@ from crm.choices import Channel, OrderKind, OrderStatus, PiiField
 from crm.models import PiiAccessLog, Product, ServiceOrder, ServiceOrderStep
 from crm.services import current_plan, first_of_next_month, products_on, reveal_customer_field
 from portal.roles import Role
-from selfservice.models import ConsentChange, ContactPreference
+from portal.selfservice.models import ConsentChange, ContactPreference
 from tests.billing.factories import PromotionFactory, UsageRecordFactory
 from tests.billing.test_bill_pages import verify_caller
 from tests.crm.factories import CustomerFactory, MobileLineFactory

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from portal.models import OutboundSms
 from portal.roles import Role
-from selfservice.error_codes import SelfServiceErrorCode
-from selfservice.models import PasswordResetRequest
-from selfservice.services import SelfServiceError, request_password_reset, reset_password
+from portal.selfservice.error_codes import SelfServiceErrorCode
+from portal.selfservice.models import PasswordResetRequest
+from portal.selfservice.services import SelfServiceError, request_password_reset, reset_password
 from tests.crm.factories import CustomerFactory, MobileLineFactory
 
 NEW_PASSWORD = "Lantern-Harbour-2026"

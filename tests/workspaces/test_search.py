@@ -7,10 +7,10 @@ from django.urls import reverse
 from complaints.choices import TicketKind
 from crm.choices import OrderKind
 from crm.services import create_service_order
+from portal.workspaces.search import QueryKind, classify
 from tests.complaints.factories import make_ticket
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
 from tests.workspaces.conftest import EN, html_of
-from workspaces.search import QueryKind, classify
 
 SEARCH = "/workspace/specialist/search/"
 

@@ -12,9 +12,11 @@ from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
 DEMO_MODULES = ("portal.demo", "crm.demo", "billing.demo", "complaints.demo")
 DEMO_MODULES += ("training.demo",)
 DEMO_MODULES += ("crm.channel_demo",)
-DEMO_MODULES += ("selfservice.demo",)
-DEMO_MODULES += ("workspaces.demo",)
-DEMO_MODULES += ("reports.demo",)
+DEMO_MODULES += ("portal.selfservice.demo",)
+DEMO_MODULES += ("portal.workspaces.demo",)
+# Last month closed once the lines, payments and usage exist; before the reports roll it up.
+DEMO_MODULES += ("billing.demo_bill_run",)
+DEMO_MODULES += ("portal.reports.demo",)
 
 
 class Command(BaseCommand):

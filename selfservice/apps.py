@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class SelfServiceConfig(AppConfig):
-    name = "selfservice"
-    verbose_name = _("Customer self-service")
