@@ -78,8 +78,14 @@ def chromium(django_db_setup):
 def browser_context(chromium, live_server, settings):
     """A fresh browser profile in Chinese on a desktop-sized window, against the live server."""
     settings.ALLOWED_HOSTS = ["*"]
+    # Reduced motion: the dashboard then draws its charts without animation, so a screenshot
+    # never catches a bar half-grown.
     context = chromium.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport=DESKTOP, timezone_id="Asia/Shanghai"
+        base_url=live_server.url,
+        locale="zh-CN",
+        viewport=DESKTOP,
+        timezone_id="Asia/Shanghai",
+        reduced_motion="reduce",
     )
     context.set_default_timeout(15_000)
     yield context
