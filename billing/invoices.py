@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.choices import BillLineKind
 from billing.models import Bill
 from billing.money import round_half_up_to_fen
+from billing.tariff_rules import describe_tariff_rule
 
 # Basic telecom services (voice, SMS, the line itself) bear 9% VAT; prices are tax-inclusive.
 BASIC_TELECOM_VAT_PERCENT = Decimal("9")
@@ -89,6 +90,10 @@ def invoice_context(bill: Bill, *, verify_url: str) -> dict:
     """Everything the invoice prints; ``bill`` with its line's customer and account loaded."""
     line = bill.subscription
     customer = line.customer
+    rows = sorted(bill.lines.all(), key=lambda row: BillLineKind.values.index(row.kind))
+    # The rules in Chinese, the form's language, whatever the reader's portal language is.
+    with translation.override(settings.LANGUAGE_CODE):
+        rules = [describe_tariff_rule(row.tariff_rule) for row in rows]
     printed = [
         InvoiceLine(
             *LINE_LABELS[row.kind],
@@ -96,9 +101,9 @@ def invoice_context(bill: Bill, *, verify_url: str) -> dict:
             unit_zh=LINE_UNITS[row.kind][0],
             unit_en=LINE_UNITS[row.kind][1],
             amount=row.amount,
-            tariff_rule=row.tariff_rule,
+            tariff_rule=rule,
         )
-        for row in sorted(bill.lines.all(), key=lambda row: BillLineKind.values.index(row.kind))
+        for row, rule in zip(rows, rules, strict=True)
     ]
     return {
         "operator": operator_name(),

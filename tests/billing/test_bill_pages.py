@@ -151,7 +151,9 @@ def test_customer_bill_page_shows_lines_rules_and_the_itemised_list(
         "139****0002",
     ]
     html = response.content.decode()
-    assert "DAZHONG: voice_out_local 0.20/min" in html
+    # The stamped rule (DAZHONG: voice_out_local 0.20/min, ...) in words.
+    assert "DAZHONG: Local call 0.20 yuan/min" in html
+    assert "voice_out_local" not in html
     assert mobile_number(90_000_001) not in html
 
 

@@ -6,6 +6,7 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from billing.bill_run import run_bill_run
 from billing.choices import UsageEventType
@@ -157,3 +158,12 @@ def test_invoice_html_prints_the_lines_in_bill_order(bill):
 
     assert html.index("月功能费") < html.index("本地通话费") < html.index("上网费")
     assert 'font-family: "Noto Sans CJK SC"' in html
+
+
+def test_invoice_prints_the_tariff_rules_in_chinese_whatever_the_readers_language(bill):
+    with translation.override("en"):
+        html = render_invoice_html(bill, verify_url="https://crm.example/v")
+
+    # The bill line's stamped "DAZHONG: voice_out_local 0.20/min, ..." in the form's language.
+    assert "DAZHONG: 本地主叫 0.20 元/分钟" in html
+    assert "voice_out_local" not in html
