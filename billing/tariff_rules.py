@@ -10,7 +10,7 @@ the active language; product codes and anything unknown are left as they are.
 
 import re
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.choices import VOICE_EVENTS, UsageEventType
 
@@ -19,78 +19,48 @@ _NUMBER = r"\d+(?:\.\d+)?"
 _VOICE_EVENTS = "|".join(sorted((event.value for event in VOICE_EVENTS), key=len, reverse=True))
 
 
-def _voice(match: re.Match) -> str:
-    return _("%(event)s %(rate)s yuan/min") % {
-        "event": UsageEventType(match["event"]).label,
-        "rate": match["rate"],
-    }
-
-
 # (pattern, phrase) in the order they are tried: the longer phrases of the same words first.
-_PHRASES: list[tuple[re.Pattern, object]] = [
+# A phrase is filled with the pattern's named groups; ``event`` becomes the event's label.
+_PHRASE_PATTERNS = [
     (
-        re.compile(rf"(?P<event>{_VOICE_EVENTS}) (?P<rate>{_NUMBER})/min"),
-        _voice,
+        rf"(?P<event>{_VOICE_EVENTS}) (?P<rate>{_NUMBER})/min",
+        gettext_lazy("%(event)s %(rate)s yuan/min"),
     ),
-    (re.compile(r"per started minute"), lambda m: _("each started minute charged in full")),
+    (r"per started minute", gettext_lazy("each started minute charged in full")),
     (
-        re.compile(rf"data (?P<rate>{_NUMBER})/KB per session, rounded up to the fen"),
-        lambda m: _("data %(rate)s yuan/KB, each session rounded up to the fen") % m.groupdict(),
-    ),
-    (
-        re.compile(rf"data re-opened (?P<rate>{_NUMBER})/KB ceil/session, no cap"),
-        lambda m: (
-            _("data after re-opening %(rate)s yuan/KB, each session rounded up, no cap")
-            % m.groupdict()
-        ),
+        rf"data (?P<rate>{_NUMBER})/KB (?:per session, rounded up to the fen|ceil/session)",
+        gettext_lazy("data %(rate)s yuan/KB, each session rounded up to the fen"),
     ),
     (
-        re.compile(rf"data (?P<rate>{_NUMBER})/KB ceil/session"),
-        lambda m: _("data %(rate)s yuan/KB, each session rounded up to the fen") % m.groupdict(),
+        rf"data re-opened (?P<rate>{_NUMBER})/KB ceil/session, no cap",
+        gettext_lazy("data after re-opening %(rate)s yuan/KB, each session rounded up, no cap"),
     ),
     (
-        re.compile(r"data cut-off at (?P<kb>\d+) KB/month"),
-        lambda m: _("data cut off at %(kb)s KB a month") % m.groupdict(),
+        r"(?:data )?cut-off (?:at )?(?P<kb>\d+) KB(?:/month)?",
+        gettext_lazy("data cut off at %(kb)s KB a month"),
     ),
     (
-        re.compile(r"cut-off (?P<kb>\d+) KB"),
-        lambda m: _("data cut off at %(kb)s KB a month") % m.groupdict(),
+        rf"after re-opening (?P<rate>{_NUMBER})/KB",
+        gettext_lazy("%(rate)s yuan/KB after re-opening"),
     ),
     (
-        re.compile(rf"after re-opening (?P<rate>{_NUMBER})/KB"),
-        lambda m: _("%(rate)s yuan/KB after re-opening") % m.groupdict(),
+        rf"cap (?P<amount>{_NUMBER}) incl\. fees reached",
+        gettext_lazy("monthly cap of %(amount)s yuan including fees reached"),
     ),
     (
-        re.compile(rf"cap (?P<amount>{_NUMBER}) incl\. fees reached"),
-        lambda m: _("monthly cap of %(amount)s yuan including fees reached") % m.groupdict(),
+        rf"cap (?P<amount>{_NUMBER}) incl\. monthly fees",
+        gettext_lazy("monthly cap %(amount)s yuan including monthly fees"),
     ),
+    (rf"sms (?P<rate>{_NUMBER})(?: each|/msg)", gettext_lazy("SMS %(rate)s yuan each")),
+    (r"(?P<count>\d+) KB included", gettext_lazy("%(count)s KB included")),
+    (r"(?P<count>\d+) min included", gettext_lazy("%(count)s minutes included")),
+    (r"(?P<count>\d+) included", gettext_lazy("%(count)s messages included")),
     (
-        re.compile(rf"cap (?P<amount>{_NUMBER}) incl\. monthly fees"),
-        lambda m: _("monthly cap %(amount)s yuan including monthly fees") % m.groupdict(),
-    ),
-    (
-        re.compile(rf"sms (?P<rate>{_NUMBER})(?: each|/msg)"),
-        lambda m: _("SMS %(rate)s yuan each") % m.groupdict(),
-    ),
-    (
-        re.compile(r"(?P<count>\d+) KB included"),
-        lambda m: _("%(count)s KB included") % m.groupdict(),
-    ),
-    (
-        re.compile(r"(?P<count>\d+) min included"),
-        lambda m: _("%(count)s minutes included") % m.groupdict(),
-    ),
-    (
-        re.compile(r"(?P<count>\d+) included"),
-        lambda m: _("%(count)s messages included") % m.groupdict(),
-    ),
-    (
-        re.compile(
-            rf"(?P<fee>{_NUMBER})/month × (?P<days>\d+)/(?P<month_days>\d+) days",
-        ),
-        lambda m: _("%(fee)s yuan/month × %(days)s of %(month_days)s days") % m.groupdict(),
+        rf"(?P<fee>{_NUMBER})/month × (?P<days>\d+)/(?P<month_days>\d+) days",
+        gettext_lazy("%(fee)s yuan/month × %(days)s of %(month_days)s days"),
     ),
 ]
+_PHRASES = [(re.compile(pattern), phrase) for pattern, phrase in _PHRASE_PATTERNS]
 
 # A phrase already put into words is held here so that no later pattern reads it again.
 _HELD = "\x00{}\x00"
@@ -103,7 +73,10 @@ def describe_tariff_rule(text: str) -> str:
 
     def hold(phrase):
         def replace(match: re.Match) -> str:
-            held.append(phrase(match))
+            values = match.groupdict()
+            if "event" in values:
+                values["event"] = UsageEventType(values["event"]).label
+            held.append(str(phrase) % values)
             return _HELD.format(len(held) - 1)
 
         return replace
