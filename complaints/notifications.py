@@ -13,6 +13,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -139,15 +140,23 @@ def status_message(ticket: Ticket, detail: str = "") -> tuple[str, str]:
 
 def deliver(notification_id: int) -> bool:
     """Send one pending notification; True when this call sent it. Safe to call twice."""
+    from portal.selfservice.selectors import email_opt_outs
+
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update()
             .filter(pk=notification_id, status=NotificationStatus.PENDING)
+            .annotate(
+                customer_opted_out=Exists(
+                    email_opt_outs().filter(customer_id=OuterRef("customer_id"))
+                )
+            )
             .first()
         )
         if notification is None:
             return False
-        if _customer_declined(notification):
+        # An e-mail copy to a customer who turned e-mail off in the portal (SMS always goes).
+        if notification.channel == NotificationChannel.EMAIL and notification.customer_opted_out:
             notification.status = NotificationStatus.SKIPPED
             notification.save(update_fields=["status"])
             return False
@@ -168,15 +177,6 @@ def deliver(notification_id: int) -> bool:
         notification.error = ""
         notification.save(update_fields=["attempts", "error", "status", "sent_at", "sms"])
         return True
-
-
-def _customer_declined(notification: Notification) -> bool:
-    """An e-mail copy to a customer who turned e-mail off in the portal (SMS always goes)."""
-    if notification.channel != NotificationChannel.EMAIL or notification.customer_id is None:
-        return False
-    from portal.selfservice.selectors import email_opt_out
-
-    return email_opt_out(notification.customer_id)
 
 
 def _send(notification: Notification) -> None:

@@ -88,15 +88,15 @@ def queues_of(user) -> list[str]:
     return [ROLE_QUEUE[role] for role in user.roles if role in ROLE_QUEUE]
 
 
-# Who reviews low satisfaction scores: the coordinators own complaints, supervisors the top of
-# the chain (the same desk as the escalation board).
-REVIEW_DESK = (Role.COMPLAINT_COORDINATOR, Role.SUPERVISOR)
+# The complaint desk: the escalation board and the low-score reviews. The coordinators own
+# complaints, supervisors the top of the chain.
+COMPLAINT_DESK = (Role.COMPLAINT_COORDINATOR, Role.SUPERVISOR)
 
 
 def may_review_low_scores(user) -> bool:
     """The coordinators' and supervisors' section, and reading surveys."""
     return (
         user.is_authenticated
-        and any(user.has_perm(ROLE_SPECS[role].permission) for role in REVIEW_DESK)
+        and any(user.has_perm(ROLE_SPECS[role].permission) for role in COMPLAINT_DESK)
         and user.has_perm("complaints.view_survey")
     )

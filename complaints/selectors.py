@@ -241,11 +241,17 @@ def low_score_surveys(user, *, days: int = 30) -> QuerySet[Survey]:
         return Survey.objects.none()
     since = timezone.now() - datetime.timedelta(days=days)
     return (
-        Survey.objects.filter(status=SurveyStatus.ANSWERED, answered_at__gte=since)
-        .filter(ticket__isnull=False)
-        .filter(Q(score__lte=2) | Q(resolved=False))
+        _low_scores()
+        .filter(answered_at__gte=since)
         .select_related("ticket__customer", "ticket__assignee")
         .order_by("-answered_at")
+    )
+
+
+def _low_scores() -> QuerySet[Survey]:
+    """Answered surveys of tickets that count as low (``Survey.is_low`` in SQL)."""
+    return Survey.objects.filter(status=SurveyStatus.ANSWERED, ticket__isnull=False).filter(
+        Q(score__lte=2) | Q(resolved=False)
     )
 
 
@@ -301,9 +307,9 @@ def low_score_reviews(user) -> QuerySet[Survey]:
     if not user.has_perm("complaints.view_survey"):
         return Survey.objects.none()
     return (
-        Survey.objects.filter(status=SurveyStatus.ANSWERED, ticket__isnull=False)
-        .filter(Q(score__lte=2) | Q(resolved=False))
-        .select_related("ticket__customer", "ticket__assignee", "reviewed_by")
+        _low_scores()
+        .select_related("ticket__customer", "ticket__subscription", "ticket__assignee")
+        .select_related("reviewed_by")
         .annotate(
             callback_waiting=Exists(
                 Callback.objects.filter(ticket=OuterRef("ticket_id"), status=CallbackStatus.OPEN)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from complaints.choices import (
@@ -73,14 +74,19 @@ def sla_deadlines(
     )
 
 
-def _event(ticket: Ticket, kind: str, old, new, *, actor, reason: str = "") -> TicketEvent:
+_EVENT_REASON_LENGTH = TicketEvent._meta.get_field("reason").max_length
+
+
+def record_event(ticket: Ticket, kind: str, old, new, *, actor, reason: str = "") -> TicketEvent:
+    # A reason may be a whole note (a reopen after a review): the history keeps its start, the
+    # note itself keeps all of it.
     return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         from_value=str(old or ""),
         to_value=str(new or ""),
         actor=actor,
-        reason=reason,
+        reason=Truncator(reason).chars(_EVENT_REASON_LENGTH),
     )
 
 
@@ -137,7 +143,7 @@ def open_ticket(
         response_due_at=response_due,
         resolution_due_at=resolution_due,
     )
-    _event(ticket, TicketEventKind.STATUS, "", TicketStatus.NEW, actor=actor)
+    record_event(ticket, TicketEventKind.STATUS, "", TicketStatus.NEW, actor=actor)
     sync_ticket_permissions(ticket)
     return ticket
 
@@ -210,7 +216,7 @@ def transition_ticket(
             "updated_at",
         ]
     )
-    _event(ticket, TicketEventKind.STATUS, previous, to_status, actor=actor, reason=reason)
+    record_event(ticket, TicketEventKind.STATUS, previous, to_status, actor=actor, reason=reason)
     subject, body = status_message(ticket, customer_detail)
     notify_customer(ticket, subject=subject, body=body)
     return ticket
@@ -264,7 +270,7 @@ def assign_ticket(ticket: Ticket, assignee, *, actor, reason: str = "") -> Ticke
                 "subject": ticket.subject,
             },
         )
-    _event(
+    record_event(
         ticket,
         TicketEventKind.ASSIGNMENT,
         previous.get_username() if previous else "",
@@ -291,7 +297,9 @@ def change_priority(ticket: Ticket, priority: str, *, actor, reason: str) -> Tic
         ticket.kind, priority, ticket.created_at, ticket.paused_seconds
     )
     ticket.save(update_fields=["priority", "response_due_at", "resolution_due_at", "updated_at"])
-    _event(ticket, TicketEventKind.PRIORITY, previous, priority, actor=actor, reason=reason.strip())
+    record_event(
+        ticket, TicketEventKind.PRIORITY, previous, priority, actor=actor, reason=reason.strip()
+    )
     return ticket
 
 
@@ -376,7 +384,7 @@ def _escalate(ticket: Ticket, *, actor, reason: str) -> Ticket:
         # The new owner has it now: a ticket with an owner is at least assigned.
         ticket.status = TicketStatus.ASSIGNED
     ticket.save(update_fields=["queue", "escalation_level", "assignee", "status", "updated_at"])
-    _event(
+    record_event(
         ticket, TicketEventKind.ESCALATION, previous_queue, ticket.queue, actor=actor, reason=reason
     )
     sync_ticket_permissions(ticket)
@@ -405,7 +413,7 @@ def reopen_ticket(ticket: Ticket, *, actor, reason: str, to_queue: str | None = 
         ticket.queue = to_queue
         ticket.assignee = pick_assignee(to_queue)
         ticket.save(update_fields=["queue", "assignee", "updated_at"])
-        _event(
+        record_event(
             ticket, TicketEventKind.ESCALATION, previous_queue, to_queue, actor=actor, reason=reason
         )
         sync_ticket_permissions(ticket)
@@ -470,7 +478,7 @@ def resolve_ticket(
         )
         ticket.adjustment_entry = entry
         ticket.save(update_fields=["adjustment_entry", "updated_at"])
-        _event(
+        record_event(
             ticket,
             TicketEventKind.ADJUSTMENT,
             "",

@@ -38,7 +38,7 @@ from complaints.choices import (
 from complaints.error_codes import TicketErrorCode
 from complaints.models import Callback, Survey, Ticket, TicketEvent
 from complaints.notifications import deliver, notify_account_holder, notify_customer
-from complaints.services import TicketError, pick_assignee, reopen_ticket
+from complaints.services import TicketError, add_note, pick_assignee, record_event, reopen_ticket
 from crm.models import ServiceOrder
 
 SIGNING_SALT = "complaints.survey"
@@ -228,11 +228,20 @@ def _reopen_for_review(ticket: Ticket, *, score: int | None, resolved: bool | No
 # --- callbacks --------------------------------------------------------------------------------
 
 
+def _open_callback(ticket_id: int, *, survey: Survey | None = None, now) -> Callback:
+    """A callback in the first-contact queue, due ``COMPLAINTS_CALLBACK_DUE_HOURS`` from now."""
+    return Callback.objects.create(
+        ticket_id=ticket_id,
+        survey=survey,
+        assignee=pick_assignee(Queue.FIRST_CONTACT),
+        due_at=now + datetime.timedelta(hours=settings.COMPLAINTS_CALLBACK_DUE_HOURS),
+    )
+
+
 def create_due_callbacks(now: datetime.datetime | None = None) -> int:
     """Turn surveys unanswered for too long into callbacks with a due time; returns how many."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(hours=settings.COMPLAINTS_CALLBACK_AFTER_HOURS)
-    due = datetime.timedelta(hours=settings.COMPLAINTS_CALLBACK_DUE_HOURS)
     created = 0
     with transaction.atomic():
         surveys = list(
@@ -242,12 +251,7 @@ def create_due_callbacks(now: datetime.datetime | None = None) -> int:
             .order_by("pk")[:1000]
         )
         for survey in surveys:
-            Callback.objects.create(
-                ticket_id=survey.ticket_id,
-                survey=survey,
-                assignee=pick_assignee(Queue.FIRST_CONTACT),
-                due_at=now + due,
-            )
+            _open_callback(survey.ticket_id, survey=survey, now=now)
             created += 1
         Survey.objects.filter(pk__in=[survey.pk for survey in surveys]).update(
             status=SurveyStatus.CALLBACK
@@ -308,7 +312,6 @@ def review_low_score(survey: Survey, action: str, *, actor, note: str) -> Survey
     """A complaint coordinator's review of a low score: reopen the ticket, ask a specialist to
     call the customer back, or only record a note. Every review writes an internal note and a
     history event on the ticket; the first one marks the survey reviewed."""
-    from complaints.services import add_note
 
     errors = {}
     if action not in ReviewAction.values:
@@ -335,21 +338,9 @@ def review_low_score(survey: Survey, action: str, *, actor, note: str) -> Survey
                 _("A callback for this ticket is already waiting."),
                 field="action",
             )
-        hours = datetime.timedelta(hours=settings.COMPLAINTS_CALLBACK_DUE_HOURS)
-        Callback.objects.create(
-            ticket=ticket,
-            assignee=pick_assignee(Queue.FIRST_CONTACT),
-            due_at=timezone.now() + hours,
-        )
+        _open_callback(ticket.pk, now=timezone.now())
     add_note(ticket, author=actor, body=note, visibility=NoteVisibility.INTERNAL)
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=TicketEventKind.REVIEW,
-        from_value=str(survey.score or ""),
-        to_value=action,
-        actor=actor,
-        reason=note[:300],
-    )
+    record_event(ticket, TicketEventKind.REVIEW, survey.score, action, actor=actor, reason=note)
     if survey.reviewed_at is None:
         survey.reviewed_at, survey.reviewed_by = timezone.now(), actor
         survey.save(update_fields=["reviewed_at", "reviewed_by"])

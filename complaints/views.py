@@ -67,7 +67,7 @@ from complaints.forms import (
     add_service_error,
 )
 from complaints.models import Callback, Survey, Ticket, TicketAttachment, TicketEvent, TicketNote
-from complaints.permissions import can_work_ticket, queues_of
+from complaints.permissions import COMPLAINT_DESK, can_work_ticket, queues_of
 from complaints.services import (
     add_attachment,
     add_diagnosis,
@@ -87,7 +87,7 @@ from crm.models import Customer
 from crm.selectors import customers_for, open_interaction_with
 from crm.views import CUSTOMER_DESK, StaffPageMixin
 from portal.errors import DomainError
-from portal.roles import ROLE_SPECS, STAFF_ROLES, Role
+from portal.roles import ROLE_SPECS, STAFF_ROLES
 
 DOMAIN_ERRORS = (DomainError, ValidationError)
 
@@ -96,8 +96,6 @@ CALLBACKS_PER_PAGE = 25
 NOTIFICATIONS_SHOWN = 5
 LOW_SCORES_SHOWN = 50
 
-# Who sees the escalation board: the coordinators own complaints, supervisors the top of the chain.
-ESCALATION_DESK = (Role.COMPLAINT_COORDINATOR, Role.SUPERVISOR)
 
 # The page title of a customer's new ticket, by the kind chosen on the home page.
 NEW_TICKET_TITLES = {
@@ -831,7 +829,7 @@ class TicketNewView(StaffTicketMixin, View):
 class EscalationBoardView(StaffTicketMixin, View):
     """Open complaints-side tickets by SLA state, and the recent low survey scores."""
 
-    portal_roles = ESCALATION_DESK
+    portal_roles = COMPLAINT_DESK
 
     def get(self, request):
         board = selectors.escalation_board(request.user)

@@ -372,7 +372,7 @@ class LowScoreReviewViewSet(
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return selectors.low_score_reviews(self.request.user).select_related("ticket__subscription")
+        return selectors.low_score_reviews(self.request.user)
 
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):

@@ -280,11 +280,9 @@ def sms_notice_opt_outs() -> QuerySet:
     return ContactPreference.objects.filter(notices_by_sms=False).values("customer_id")
 
 
-def email_opt_out(customer_id: int) -> bool:
-    """Whether the customer asked for no e-mail copies of their messages (one query)."""
-    return ContactPreference.objects.filter(
-        customer_id=customer_id, messages_by_email=False
-    ).exists()
+def email_opt_outs() -> QuerySet:
+    """Ids of customers who asked for no e-mail copies of their messages (a subquery)."""
+    return ContactPreference.objects.filter(messages_by_email=False).values("customer_id")
 
 
 # --- Top-up offers ----------------------------------------------------------------------------

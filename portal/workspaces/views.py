@@ -31,7 +31,7 @@ from complaints import selectors as tickets
 from complaints.choices import OPEN_STATUSES, REOPENABLE, FaultLocation, Queue
 from complaints.forms import LowScoreReviewForm, add_service_error
 from complaints.models import Survey, Ticket
-from complaints.permissions import REVIEW_DESK
+from complaints.permissions import COMPLAINT_DESK
 from complaints.surveys import review_low_score
 from crm.choices import (
     OrderKind,
@@ -245,7 +245,7 @@ class DisputeListView(StaffPageMixin, ListPage, View):
     """Billing disputes with the adjustment each granted; resolving (with a credit within the
     approval limit) is the ticket page's."""
 
-    portal_roles = REVIEW_DESK
+    portal_roles = COMPLAINT_DESK
     permission_required = ("complaints.view_ticket",)
     filterset_class = filters.DisputeFilter
     template_name = "workspaces/disputes.html"
@@ -265,7 +265,7 @@ class DisputeListView(StaffPageMixin, ListPage, View):
 class LowScoreListView(StaffPageMixin, ListPage, View):
     """Low satisfaction scores, those still to review first, each with its review form."""
 
-    portal_roles = REVIEW_DESK
+    portal_roles = COMPLAINT_DESK
     permission_required = ("complaints.view_ticket", "complaints.view_survey")
     filterset_class = filters.LowScoreFilter
     template_name = "workspaces/low_scores.html"
@@ -285,7 +285,7 @@ class LowScoreListView(StaffPageMixin, ListPage, View):
 class LowScoreReviewView(StaffPageMixin, View):
     """POST: one review of one low score (reopen, callback or note)."""
 
-    portal_roles = REVIEW_DESK
+    portal_roles = COMPLAINT_DESK
     permission_required = ("complaints.view_ticket", "complaints.view_survey")
 
     def post(self, request, pk):
