@@ -748,9 +748,8 @@ class IvrSimulatorView(ConsolePageMixin, View):
         if not form.is_valid() or not form.cleaned_data["caller"]:
             messages.error(request, _("Give the caller's number to place the call."))
             return HttpResponseRedirect(reverse("crm-channels:ivr-simulator"))
-        step = telephony.navigate_ivr(
-            form.cleaned_data["keys"], caller_number=form.cleaned_data["caller"]
-        )
+        # Only where the keys lead: the menu already answered the caller on the simulator page.
+        step = telephony.navigate_ivr(form.cleaned_data["keys"])
         if not step.target_role:
             messages.error(request, _("These keys do not reach a person."))
             return HttpResponseRedirect(reverse("crm-channels:ivr-simulator"))

@@ -95,9 +95,14 @@ def ivr_root() -> IvrNode:
     return root
 
 
-def navigate_ivr(keys: str | list[str], *, caller_number: str = "") -> IvrStep:
+def navigate_ivr(keys: str | list[str], *, caller_number: str | None = None) -> IvrStep:
     """Follow the keys from the root. A key the menu does not know is answered as the real
-    menu does ("wrong key") and ignored; "*" goes back one menu."""
+    menu does ("wrong key") and ignored; "*" goes back one menu.
+
+    With ``caller_number`` (the caller on the line) a self-service node answers: it reads the
+    balance or texts the last bill. Without it the walk only finds where the keys lead, as
+    recording a finished call does: the caller was served while still in the menu.
+    """
     pressed = parse_keys(keys) if isinstance(keys, str) else list(keys)
     node = ivr_root()
     trail: list[IvrNode] = []
@@ -136,7 +141,7 @@ def navigate_ivr(keys: str | list[str], *, caller_number: str = "") -> IvrStep:
 
 
 def _step_at(
-    node: IvrNode, keys: list[str], labels: list[str], *, invalid: str, caller_number: str
+    node: IvrNode, keys: list[str], labels: list[str], *, invalid: str, caller_number: str | None
 ) -> IvrStep:
     step = IvrStep(keys=keys, labels=labels, node=node, speech="", action=node.action)
     if node.action == IvrAction.MENU:
@@ -149,6 +154,8 @@ def _step_at(
     elif node.action == IvrAction.AGENT:
         step.target_role = node.target_role
         step.speech = node.prompt or _("Transferring you, please hold.")
+    elif caller_number is None:
+        step.speech = node.prompt
     elif node.action == IvrAction.BALANCE:
         step.speech = _balance_speech(caller_number)
     elif node.action == IvrAction.BILL_SMS:
@@ -245,7 +252,7 @@ def receive_call(
     existing = InboundCall.objects.filter(call_id=call_id).first()
     if existing is not None:
         return _same_call(existing, caller)
-    step = navigate_ivr(ivr_path, caller_number=caller) if ivr_path else None
+    step = navigate_ivr(ivr_path) if ivr_path else None
     transfer = step is None or step.action == IvrAction.AGENT
     target_role = (step.target_role if step else "") or Role.SERVICE_SPECIALIST
     labels = " > ".join(step.labels) if step else ""

@@ -134,6 +134,20 @@ def test_self_service_sends_the_last_bill_by_sms(line):
     assert OutboundSms.objects.filter(msisdn=line.msisdn, body__contains="2026-10").count() == 1
 
 
+def test_recording_the_call_afterwards_does_not_text_the_bill_again(line):
+    from billing.bill_run import run_bill_run
+
+    run_bill_run(datetime.date(2026, 10, 1))
+    navigate_ivr("2", caller_number=line.msisdn)
+
+    call = receive_call(
+        call_id="c-bill", caller_number=line.msisdn, dialled_number=HOTLINE, ivr_path="2"
+    )
+
+    assert call.interaction.channel == "ivr"
+    assert OutboundSms.objects.filter(msisdn=line.msisdn).count() == 1
+
+
 def test_the_menu_is_edited_in_the_admin_tables(db):
     fault_menu = IvrNode.objects.get(parent__parent__isnull=True, key="3")
     IvrNode.objects.create(
