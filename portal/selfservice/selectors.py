@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.choices import VOICE_EVENTS, PromotionKind, TopUpChannel, UsageEventType, UsageStatus
 from billing.models import Bill, TopUp, UsageMonth, UsageRecord
-from billing.promotions import current_promotions, uses_by
+from billing.promotions import common_refusal, current_promotions, uses_by
 from complaints.choices import OPEN_STATUSES
 from complaints.models import Ticket
 from crm.choices import (
@@ -303,12 +303,18 @@ def online_top_up_offers(customer: Customer, day: datetime.date | None = None) -
     if not offers:
         return []
     uses = uses_by(customer, offers)
+    # Billing's own checks; a benefit of one fen: an offer shows while any budget is left.
     return [
         offer
         for offer in offers
-        if (offer.per_customer_limit is None or uses.get(offer.pk, 0) < offer.per_customer_limit)
-        and (offer.max_redemptions is None or offer.redemptions < offer.max_redemptions)
-        and (offer.budget is None or offer.benefit_granted < offer.budget)
+        if common_refusal(
+            offer,
+            customer=customer,
+            day=day,
+            uses_by_customer=uses.get(offer.pk, 0),
+            benefit=Decimal("0.01"),
+        )
+        is None
     ]
 
 
