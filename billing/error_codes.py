@@ -33,4 +33,3 @@ class EligibilityCode(StrEnum):
     TOO_YOUNG = "too_young"
     TENURE_TOO_SHORT = "tenure_too_short"
     OVER_CREDIT_LIMIT = "over_credit_limit"
-    NOTHING_TO_CHARGE = "nothing_to_charge"

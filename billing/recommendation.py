@@ -17,15 +17,16 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
+from billing.bill_run import previous_period
 from billing.choices import UsageEventType
 from billing.models import UsageRecord
-from billing.money import ZERO
+from billing.money import ZERO, round_half_up_to_fen
 from billing.rating import MonthTotals, PlanRates, rate_data, rate_sms, rate_voice, yuan
 from crm.choices import ProductKind, SubscriptionKind
 from crm.models import Product, Subscription
+from crm.selectors import catalog
 from crm.services import current_plan
 
 MONTHS = 3
@@ -100,16 +101,16 @@ class Recommendation:
     def monthly_saving(self) -> Decimal | None:
         if self.saving is None or not self.periods:
             return None
-        return (self.saving / len(self.periods)).quantize(Decimal("0.01"))
+        return round_half_up_to_fen(self.saving / len(self.periods))
 
 
 def full_months_before(day: datetime.date, activated_on: datetime.date, count: int = MONTHS):
     """The first days of the last ``count`` full calendar months before ``day``'s month, oldest
     first, leaving out months the line did not have from their first day."""
     periods = []
-    month = day.replace(day=1)
+    month = day
     for _ in range(count):
-        month = (month - datetime.timedelta(days=1)).replace(day=1)
+        month = previous_period(month)
         if month >= activated_on:
             periods.append(month)
     return sorted(periods)
@@ -118,9 +119,9 @@ def full_months_before(day: datetime.date, activated_on: datetime.date, count: i
 def plans_on_sale(day: datetime.date):
     """Mobile plans on sale on ``day`` with their terms, cheapest monthly fee first."""
     return (
-        Product.objects.filter(kind=ProductKind.MOBILE_PLAN, mobile_terms__isnull=False)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
-        .select_related("mobile_terms")
+        catalog(on_day=day)
+        .prefetch_related(None)
+        .filter(kind=ProductKind.MOBILE_PLAN, mobile_terms__isnull=False)
         .order_by("monthly_fee", "code")
     )
 

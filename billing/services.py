@@ -344,24 +344,16 @@ def top_up(
 
 @transaction.atomic
 def charge_early_termination_fee(
-    account: BillingAccount, *, amount, agreement_number: str, actor, subscription=None
+    account: BillingAccount,
+    *,
+    amount: Decimal,
+    agreement_number: str,
+    actor,
+    subscription=None,
 ) -> LedgerEntry:
     """Debit the fee for ending a service agreement before its term: one ledger entry, under
-    the balance row's lock like every other. ``amount`` is the positive fee in yuan."""
-    try:
-        amount = parse_yuan(amount)
-    except AmountError as exc:
-        raise ValidationError(
-            {
-                "amount": ValidationError(
-                    AMOUNT_ERRORS[exc.reason], code=BillingErrorCode.INVALID_AMOUNT
-                )
-            }
-        ) from exc
-    if amount <= 0:
-        raise BillingError(
-            BillingErrorCode.NOTHING_TO_CHARGE, _("An early-termination fee must be positive.")
-        )
+    the balance row's lock like every other. ``amount`` is the positive fee in yuan, as
+    ``crm.agreements.termination_quote`` computed it (the ledger refuses anything else)."""
     return post_ledger_entry(
         account,
         kind=LedgerEntryKind.TERMINATION_FEE,
