@@ -21,7 +21,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from billing.bill_run import EVENTS_FOR_LINE
-from billing.choices import ArrearsStatus, PointsEntryKind, PromotionKind
+from billing.choices import OPEN_ARREARS_STATUSES, ArrearsStatus, PointsEntryKind, PromotionKind
 from billing.models import (
     ArrearsCase,
     ArrearsEvent,
@@ -364,9 +364,7 @@ class AccountSummary:
 def account_summary(customer: Customer, *, bills: int = 6) -> AccountSummary:
     """Three queries: accounts with balances and an arrears flag, the latest bills, and this
     month's running usage totals of the customer's lines."""
-    open_case = ArrearsCase.objects.filter(account=OuterRef("pk")).exclude(
-        status=ArrearsStatus.CLEARED
-    )
+    open_case = ArrearsCase.objects.filter(account=OuterRef("pk"), status__in=OPEN_ARREARS_STATUSES)
     accounts = list(
         BillingAccount.objects.filter(customer=customer)
         .select_related("prepaid_balance")

@@ -8,11 +8,13 @@ services, so their pages only show; phone numbers and free text are masked as ev
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.admin import ReadOnlyAdminMixin, masked_text
-from crm.channel_choices import NoticeStatus
+from crm.channel_choices import DeliveryStatus, NoticeStatus
 from crm.channel_models import (
     AgentPresence,
     AgreementEvent,
@@ -29,6 +31,7 @@ from crm.channel_models import (
     ServiceAgreement,
     TicketArticle,
 )
+from crm.channel_selectors import delivery_counts
 from crm.masking import mask_phone
 from crm.notices import clean_notice, publish_notice, withdraw_notice
 from portal.errors import DomainError
@@ -243,25 +246,6 @@ class AgentPresenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # --- Notices ------------------------------------------------------------------------------------
 
 
-class NoticeDeliveryInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = NoticeDelivery
-    fields = ("customer_number", "masked_msisdn", "status", "attempts", "error", "sent_at")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-
-    @admin.display(description=_("customer number"))
-    def customer_number(self, obj):
-        return obj.customer.customer_number
-
-    @admin.display(description=_("mobile number"))
-    def masked_msisdn(self, obj):
-        return mask_phone(obj.msisdn)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("customer")
-
-
 NOTICE_CONTENT = (
     "kind",
     "title",
@@ -283,19 +267,35 @@ class NoticeAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind", "segment")
     search_fields = ("title",)
     actions = ("publish", "withdraw")
-    inlines = (NoticeDeliveryInline,)
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return NOTICE_CONTENT
-        return (*NOTICE_CONTENT, "status", "audience_size", "published_by", "published_at")
+        return (
+            *NOTICE_CONTENT,
+            "status",
+            "audience_size",
+            "deliveries",
+            "published_by",
+            "published_at",
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         if obj.status != NoticeStatus.DRAFT:
             return self.get_fields(request, obj)
-        return ("status", "audience_size", "published_by", "published_at")
+        return ("status", "audience_size", "deliveries", "published_by", "published_at")
+
+    @admin.display(description=_("deliveries"))
+    def deliveries(self, obj):
+        # Counts and a link, not one row per customer: a notice may reach tens of thousands.
+        counts = delivery_counts(obj)
+        url = reverse("admin:crm_noticedelivery_changelist") + f"?notice__id__exact={obj.pk}"
+        summary = ", ".join(
+            f"{DeliveryStatus(status).label} {count}" for status, count in counts.items()
+        )
+        return format_html('<a href="{}">{}</a>', url, summary)
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or obj.status == NoticeStatus.DRAFT

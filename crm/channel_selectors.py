@@ -6,7 +6,7 @@ Customers reach only their own chats, agreements and notices (another customer's
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from crm.channel_choices import (
@@ -105,8 +105,7 @@ def deliveries_of(notice: Notice) -> QuerySet[NoticeDelivery]:
 
 
 def delivery_counts(notice: Notice) -> dict[str, int]:
-    from django.db.models import Count
-
+    """How many of the notice's deliveries are in each status (one query)."""
     counts = dict(
         notice.deliveries.values("status").annotate(n=Count("pk")).values_list("status", "n")
     )
@@ -242,7 +241,3 @@ def call_desk(user, pk: int) -> InboundCall:
         interaction=OuterRef("interaction"), result=VerificationResult.PASSED
     )
     return calls_for(user).select_related("ivr_node").annotate(verified=Exists(passed)).get(pk=pk)
-
-
-def messages_prefetch() -> Prefetch:
-    return Prefetch("messages", queryset=ChatMessage.objects.select_related("article"))

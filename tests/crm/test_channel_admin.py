@@ -4,11 +4,11 @@ published through the service, service-owned records are read-only; changelist q
 import pytest
 from django.urls import reverse
 
-from crm.channel_choices import IvrAction, NoticeStatus, PresenceStatus
+from crm.channel_choices import DeliveryStatus, IvrAction, NoticeStatus, PresenceStatus
 from crm.channel_models import ChatSession, InboundCall, IvrNode, Notice, NoticeDelivery
 from crm.chat import start_chat
 from crm.contact_centre import set_presence
-from crm.notices import create_notice
+from crm.notices import create_notice, publish_notice
 from crm.telephony import navigate_ivr, receive_call
 from portal.roles import Role
 from tests.crm.factories import CustomerFactory, mobile_number
@@ -172,3 +172,25 @@ def test_notice_changelist_query_count(admin_client, superuser, django_assert_nu
 
     with django_assert_num_queries(ADMIN_CHANGELIST_QUERIES):
         admin_client.get(reverse("admin:crm_notice_changelist"))
+
+
+def test_a_published_notice_shows_delivery_counts_with_a_link_to_the_rows(admin_client, superuser):
+    CustomerFactory()
+    CustomerFactory()
+    notice = create_notice(kind="maintenance", title="夜间检修", body="凌晨检修。", actor=superuser)
+    publish_notice(notice, actor=superuser)
+    NoticeDelivery.objects.filter(pk=NoticeDelivery.objects.first().pk).update(
+        status=DeliveryStatus.SENT
+    )
+
+    page = admin_client.get(reverse("admin:crm_notice_change", args=[notice.pk]), headers=EN)
+    rows = admin_client.get(
+        reverse("admin:crm_noticedelivery_changelist") + f"?notice__id__exact={notice.pk}",
+        headers=EN,
+    )
+
+    html = page.content.decode()
+    assert f"?notice__id__exact={notice.pk}" in html
+    assert "Sent 1" in html
+    assert rows.status_code == 200
+    assert rows.context["cl"].result_count == 2
