@@ -508,13 +508,6 @@ def _training(totals: Totals, assessments: dict[int, tuple[str, str]]) -> Traini
 # --- Scoped entry points -------------------------------------------------------------------
 
 
-def dashboard_for(user, period: ReportPeriod) -> Dashboard | None:
-    """The dashboard for a supervisor; None for anyone else (the views answer 403)."""
-    if not may_view_reports(user):
-        return None
-    return compute_dashboard(period)
-
-
 def reports_for(user) -> QuerySet[MonthlyServiceReport]:
     if not may_view_reports(user):
         return MonthlyServiceReport.objects.none()
