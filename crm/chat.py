@@ -30,6 +30,7 @@ from crm.choices import (
     VerificationResult,
 )
 from crm.contact_centre import identify_caller, intake_user, offer_filter, pick_chat_agent
+from crm.knowledge import require_customer_article
 from crm.models import (
     Customer,
     IdentityVerification,
@@ -307,6 +308,8 @@ def post_agent_message(
     _require_agent(chat, actor)
     if chat.status != ChatStatus.ACTIVE:
         raise ContactError(ContactErrorCode.CHAT_NOT_OPEN, _("This chat has ended."))
+    if article is not None:
+        require_customer_article(article)
     if article is not None and not body.strip():
         body = _("This article answers it: %(title)s") % {"title": article.title}
     return ChatMessage.objects.create(

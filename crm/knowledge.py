@@ -116,13 +116,8 @@ def article_url(article: KnowledgeArticle) -> str:
     return settings.SITE_URL + reverse("crm-channels:help-article", args=[article.slug])
 
 
-@transaction.atomic
-def link_article_to_ticket(ticket, article: KnowledgeArticle, *, actor) -> TicketArticle:
-    """Give the customer an article as part of a ticket's answer: a link row, and a note the
-    customer sees (and is texted) with the article's address. Linking twice changes nothing."""
-    from complaints.choices import NoteVisibility
-    from complaints.services import add_note
-
+def require_customer_article(article: KnowledgeArticle) -> None:
+    """Only a published public article may reach a customer (in a chat or on a ticket)."""
     if article.audience != ArticleAudience.PUBLIC or not article.is_published:
         raise ValidationError(
             {
@@ -131,6 +126,16 @@ def link_article_to_ticket(ticket, article: KnowledgeArticle, *, actor) -> Ticke
                 )
             }
         )
+
+
+@transaction.atomic
+def link_article_to_ticket(ticket, article: KnowledgeArticle, *, actor) -> TicketArticle:
+    """Give the customer an article as part of a ticket's answer: a link row, and a note the
+    customer sees (and is texted) with the article's address. Linking twice changes nothing."""
+    from complaints.choices import NoteVisibility
+    from complaints.services import add_note
+
+    require_customer_article(article)
     try:
         with transaction.atomic():
             link = TicketArticle.objects.create(ticket=ticket, article=article, linked_by=actor)

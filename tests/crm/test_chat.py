@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from complaints.choices import Queue, TicketKind, TicketStatus
 from crm.channel_choices import ChatSender, ChatStatus, PresenceStatus
 from crm.channel_errors import ContactError, ContactErrorCode
-from crm.channel_models import ChatSession
+from crm.channel_models import ChatSession, KnowledgeArticle
 from crm.chat import (
     abandon_stale_chats,
     accept_chat,
@@ -293,6 +293,21 @@ def test_only_the_chats_specialist_writes_in_it(make_user, specialist, customer)
 
     assert refused.value.code == ContactErrorCode.NOT_YOUR_CHAT
     assert list(empty.value.error_dict) == ["body"]
+
+
+def test_a_staff_only_article_never_reaches_the_customer_in_a_chat(specialist, customer):
+    available(specialist)
+    chat = start_chat(customer=customer, topic="资费咨询", actor=None)
+    accept_chat(chat, actor=specialist)
+    internal = KnowledgeArticle.objects.create(
+        slug="staff-only", category="billing", audience="staff", title="内部口径", body="仅员工"
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        post_agent_message(chat, actor=specialist, body="请看", article=internal)
+
+    assert list(refused.value.error_dict) == ["article"]
+    assert not chat.messages.filter(article=internal).exists()
 
 
 def test_a_chat_becomes_a_service_order(specialist, customer):
