@@ -39,7 +39,6 @@ from complaints.error_codes import TicketErrorCode
 from complaints.models import Callback, Survey, Ticket, TicketEvent
 from complaints.notifications import deliver, notify_account_holder, notify_customer
 from complaints.services import TicketError, add_note, pick_assignee, record_event, reopen_ticket
-from crm.models import ServiceOrder
 
 SIGNING_SALT = "complaints.survey"
 
@@ -63,7 +62,7 @@ def survey_from_token(token: str) -> Survey:
         value = signing.loads(token, salt=SIGNING_SALT, max_age=max_age)
     except signing.BadSignature as exc:  # SignatureExpired is a BadSignature
         raise Survey.DoesNotExist from exc
-    return Survey.objects.select_related("ticket").get(token=value)
+    return Survey.objects.select_related("ticket", "service_order").get(token=value)
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -84,28 +83,34 @@ def send_survey(survey_id: int) -> bool:
         survey = (
             Survey.objects.select_for_update(of=("self",))
             .select_related("ticket__customer", "ticket__subscription")
+            .select_related("service_order__customer", "service_order__subscription")
             .filter(pk=survey_id, status=SurveyStatus.SCHEDULED)
             .first()
         )
         if survey is None:
             return False
         if survey.service_order_id is not None:
-            return _send_order_survey(survey)
-        ticket = survey.ticket
-        subject = _("How did we do? Ticket %(number)s") % {"number": ticket.number}
-        body = _(
-            "Your ticket %(number)s (%(subject)s) was resolved. Please rate our service, it takes "
-            "a minute: %(url)s"
-        ) % {"number": ticket.number, "subject": ticket.subject, "url": survey_url(survey)}
-        for notification in notify_customer(ticket, subject=subject, body=body):
+            notifications = _order_survey_notifications(survey)
+        else:
+            notifications = _ticket_survey_notifications(survey)
+        for notification in notifications:
             deliver(notification.pk)
         survey.status = SurveyStatus.SENT
         survey.sent_at = timezone.now()
         survey.save(update_fields=["status", "sent_at"])
-        TicketEvent.objects.create(
-            ticket=ticket, kind=TicketEventKind.SURVEY, to_value=SurveyStatus.SENT
-        )
+        if survey.ticket_id is not None:
+            record_event(survey.ticket, TicketEventKind.SURVEY, None, SurveyStatus.SENT, actor=None)
         return True
+
+
+def _ticket_survey_notifications(survey: Survey):
+    ticket = survey.ticket
+    subject = _("How did we do? Ticket %(number)s") % {"number": ticket.number}
+    body = _(
+        "Your ticket %(number)s (%(subject)s) was resolved. Please rate our service, it takes "
+        "a minute: %(url)s"
+    ) % {"number": ticket.number, "subject": ticket.subject, "url": survey_url(survey)}
+    return notify_customer(ticket, subject=subject, body=body)
 
 
 # --- the evaluation of a business-hall visit (营业厅服务评价) -------------------------------------
@@ -123,24 +128,15 @@ def schedule_order_survey(order) -> Survey | None:
     )
 
 
-def _send_order_survey(survey: Survey) -> bool:
-    order = ServiceOrder.objects.select_related("customer", "subscription").get(
-        pk=survey.service_order_id
-    )
+def _order_survey_notifications(survey: Survey):
+    order = survey.service_order
     msisdn = order.subscription.msisdn if order.subscription_id else ""
     subject = _("How was your visit? Order %(number)s") % {"number": order.number}
     body = _(
         "Thank you for visiting our business hall (order %(number)s, %(kind)s). Please rate our "
         "service, it takes a minute: %(url)s"
     ) % {"number": order.number, "kind": order.get_kind_display(), "url": survey_url(survey)}
-    for notification in notify_account_holder(
-        order.customer, subject=subject, body=body, msisdn=msisdn or ""
-    ):
-        deliver(notification.pk)
-    survey.status = SurveyStatus.SENT
-    survey.sent_at = timezone.now()
-    survey.save(update_fields=["status", "sent_at"])
-    return True
+    return notify_account_holder(order.customer, subject=subject, body=body, msisdn=msisdn)
 
 
 # --- answering --------------------------------------------------------------------------------
