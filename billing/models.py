@@ -64,6 +64,11 @@ class PrepaidBalance(models.Model):
     def __str__(self) -> str:
         return f"{self.account_id}: {self.balance}"
 
+    @property
+    def paid_balance(self) -> Decimal:
+        """The part of the balance that came from payments (what a refund pays out)."""
+        return max(self.balance - self.bonus_balance, Decimal("0.00"))
+
 
 class CdrImport(models.Model):
     """One import of call detail records: where they came from and what became of them."""

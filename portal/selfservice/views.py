@@ -80,9 +80,6 @@ class OverviewView(CustomerPage):
             # rather than a 404 on the first page after signing in.
             return self.render_page("selfservice/no_customer.html", {})
         accounts = accounts_with_balances(customer)
-        for account in accounts:
-            balance = getattr(account, "prepaid_balance", None)
-            account.paid_part = balance.balance - balance.bonus_balance if balance else None
         return self.page(
             {
                 "customer": customer,

@@ -21,11 +21,10 @@ from complaints.choices import (
 )
 from complaints.models import Survey, Ticket
 from complaints.selectors import breached_q, due_soon_q
-from crm.choices import OrderKind, OrderStatus
+from crm.choices import ORDER_OPEN_STATUSES, OrderKind, OrderStatus
 from crm.models import ServiceOrder
 from portal.workspaces.listing import SortFilter
 
-FINISHED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED)
 ANY = ("all", pgettext_lazy("filter", "All"))
 YES_NO = (("yes", _("yes")), ("no", _("no")))
 
@@ -41,7 +40,7 @@ def _ticket_state(queryset, value: str):
     if value == "waiting":
         return queryset.filter(status=TicketStatus.WAITING_CUSTOMER)
     if value == "finished":
-        return queryset.filter(status__in=FINISHED_STATUSES)
+        return queryset.exclude(status__in=OPEN_STATUSES)
     return queryset
 
 
@@ -283,7 +282,7 @@ class MyOrdersFilter(filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == "open":
-            return queryset.exclude(status__in=(OrderStatus.COMPLETED, OrderStatus.CANCELLED))
+            return queryset.filter(status__in=ORDER_OPEN_STATUSES)
         return queryset.filter(status=value)
 
 
