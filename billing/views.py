@@ -22,7 +22,6 @@ from billing.invoices import grouped_code, invoice_number, render_invoice_pdf, v
 from billing.models import Bill
 from billing.selectors import (
     BILLING_VIEW_PERMISSIONS,
-    account_detail_gate,
     accounts_with_balances,
     bill_records,
     bill_with_lines,
@@ -32,10 +31,9 @@ from billing.selectors import (
     own_customer,
     recent_ledger_entries,
 )
-from crm.choices import PiiField
 from crm.masking import mask_phone
 from crm.models import Customer
-from crm.services import record_pii_access
+from crm.services import gate_account_detail
 from portal.roles import ROLE_SPECS, Role
 
 BILLS_PER_PAGE = 12
@@ -127,17 +125,14 @@ class StaffSideMixin(BillingPageMixin):
             customer = billing_customers_for(user).get(pk=self.kwargs["customer_pk"])
         except Customer.DoesNotExist as exc:
             raise Http404 from exc
-        access = account_detail_gate(user, customer)
+        access = gate_account_detail(
+            user,
+            customer,
+            reason=_("Billing page viewed without caller verification: %(path)s")
+            % {"path": self.request.path},
+        )
         if not access.visible:
             raise VerificationRequired(customer)
-        if access.must_log:
-            record_pii_access(
-                customer,
-                PiiField.ACCOUNT_DETAIL,
-                actor=user,
-                reason=_("Billing page viewed without caller verification: %(path)s")
-                % {"path": self.request.path},
-            )
         return customer
 
 

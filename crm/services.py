@@ -52,7 +52,7 @@ from crm.models import (
     SubscriptionProduct,
     SubscriptionStatusChange,
 )
-from crm.permissions import may_reveal_pii
+from crm.permissions import AccountDetailAccess, account_detail_access, may_reveal_pii
 from crm.selectors import open_interaction_with
 from crm.validators import normalize_mobile_number, validate_document
 from portal.errors import DomainError
@@ -293,6 +293,19 @@ def record_pii_access(
     return PiiAccessLog.objects.create(
         actor=actor, customer=customer, field=field, reason=reason, interaction=interaction
     )
+
+
+def gate_account_detail(
+    user, customer: Customer, *, reason: str, interaction: Interaction | None = None
+) -> AccountDetailAccess:
+    """Whether ``user`` may see the customer's account detail now (the caller-verification
+    gate); a look allowed without verification (a supervisor's) is logged with ``reason``."""
+    access = account_detail_access(user, customer)
+    if access.must_log:
+        record_pii_access(
+            customer, PiiField.ACCOUNT_DETAIL, actor=user, reason=reason, interaction=interaction
+        )
+    return access
 
 
 @transaction.atomic

@@ -58,9 +58,6 @@ from crm.models import (
     Subscription,
     SubscriptionProduct,
 )
-from crm.permissions import (
-    account_detail_access,
-)
 from crm.selectors import (
     catalog,
     customer_overview,
@@ -75,8 +72,8 @@ from crm.services import (
     cancel_order,
     create_service_order,
     end_interaction,
+    gate_account_detail,
     next_order_status,
-    record_pii_access,
     record_verification,
     reject_order_review,
     reveal_customer_field,
@@ -197,17 +194,14 @@ class CustomerPageMixin(StaffPageMixin):
     def render_page(self, customer: Customer, *, revealed=None, **forms) -> HttpResponse:
         user = self.request.user
         interaction = self.current_interaction(customer)
-        access = account_detail_access(user, customer)
+        access = gate_account_detail(
+            user,
+            customer,
+            reason=_("Customer page viewed without caller verification"),
+            interaction=interaction,
+        )
         verified = access.verified_interaction is not None
         show_account_detail = access.visible
-        if access.must_log:
-            record_pii_access(
-                customer,
-                PiiField.ACCOUNT_DETAIL,
-                actor=user,
-                reason=_("Customer page viewed without caller verification"),
-                interaction=interaction,
-            )
         lines = _line_views(customer, timezone.localdate())
         accounts = [AccountView(account=account) for account in customer.billing_accounts.all()]
         by_account = {view.account.pk: view for view in accounts}

@@ -37,7 +37,6 @@ from billing.selectors import (
     BALANCE_PERMISSIONS,
     BILL_PERMISSIONS,
     USAGE_PERMISSIONS,
-    account_detail_gate,
     bill_records,
     billing_customers_for,
     bills_for,
@@ -46,10 +45,9 @@ from billing.selectors import (
     lines_by_msisdn,
 )
 from billing.views import verify_url
-from crm.choices import PiiField
 from crm.error_codes import CrmErrorCode
 from crm.models import BillingAccount, Customer
-from crm.services import record_pii_access
+from crm.services import gate_account_detail
 
 LATEST_ENTRIES_PER_ACCOUNT = 5
 
@@ -72,18 +70,14 @@ def open_account_detail(request, customers: list[Customer]) -> list[Customer]:
     user = request.user
     visible = []
     for customer in customers:
-        access = account_detail_gate(user, customer)
-        if not access.visible:
-            continue
-        if access.must_log:
-            record_pii_access(
-                customer,
-                PiiField.ACCOUNT_DETAIL,
-                actor=user,
-                reason=_("Billing read over the API without caller verification: %(path)s")
-                % {"path": request.path},
-            )
-        visible.append(customer)
+        access = gate_account_detail(
+            user,
+            customer,
+            reason=_("Billing read over the API without caller verification: %(path)s")
+            % {"path": request.path},
+        )
+        if access.visible:
+            visible.append(customer)
     if customers and not visible:
         raise PermissionDenied(
             _(

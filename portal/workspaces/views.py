@@ -35,7 +35,6 @@ from complaints.permissions import COMPLAINT_DESK
 from complaints.surveys import review_low_score
 from crm.choices import (
     OrderKind,
-    PiiField,
     SubscriptionKind,
     SubscriptionStatus,
     VerificationResult,
@@ -43,8 +42,7 @@ from crm.choices import (
 from crm.forms import OrderCustomerForm
 from crm.masking import mask_pii
 from crm.models import Customer, ServiceOrder, Subscription
-from crm.permissions import account_detail_access
-from crm.services import record_pii_access, verify_document_at_counter
+from crm.services import gate_account_detail, verify_document_at_counter
 from crm.views import CUSTOMER_DESK, StaffPageMixin
 from portal.errors import DomainError
 from portal.roles import Role
@@ -370,18 +368,13 @@ class PlanRecommendationView(StaffPageMixin, View):
 
     def render_customer(self, customer, *, identity_form=None, status=200):
         user = self.request.user
-        access = account_detail_access(user, customer)
+        access = gate_account_detail(
+            user, customer, reason=_("Plan recommendation without caller verification")
+        )
         context = {"customer": customer, "verified": access.visible}
         if not access.visible:
             context["identity_form"] = identity_form or IdentityCheckForm()
             return self.render_page(**context, status=status)
-        if access.must_log:
-            record_pii_access(
-                customer,
-                PiiField.ACCOUNT_DETAIL,
-                actor=user,
-                reason=_("Plan recommendation without caller verification"),
-            )
         lines = list(
             Subscription.objects.filter(customer=customer, kind=SubscriptionKind.MOBILE)
             .exclude(status=SubscriptionStatus.TERMINATED)
