@@ -10,7 +10,6 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from crm.channel_choices import (
-    ArticleAudience,
     CallStatus,
     ChatStatus,
     DeliveryStatus,
@@ -29,21 +28,18 @@ from crm.channel_models import (
 )
 from crm.choices import VerificationResult
 from crm.contact_centre import contact_roles
+from crm.knowledge import published_articles
 from crm.models import IdentityVerification, Interaction
-from crm.selectors import customers_for
+from crm.selectors import customers_for, is_customer_user
 from portal.roles import Role
 
 CONSOLE_ROWS = 20
 
 
-def is_customer(user) -> bool:
-    return user.is_authenticated and user.has_role(Role.CUSTOMER)
-
-
 def chats_for(user) -> QuerySet[ChatSession]:
     if not user.is_authenticated:
         return ChatSession.objects.none()
-    if is_customer(user):
+    if is_customer_user(user):
         return ChatSession.objects.filter(customer__user=user)
     if user.has_perm("crm.view_chatsession"):
         return ChatSession.objects.all()
@@ -77,7 +73,7 @@ def notices_for(user) -> QuerySet[Notice]:
     reached them."""
     if not user.is_authenticated:
         return Notice.objects.none()
-    if is_customer(user):
+    if is_customer_user(user):
         return Notice.objects.filter(status=NoticeStatus.PUBLISHED, deliveries__customer__user=user)
     if user.has_perm("crm.view_notice"):
         return Notice.objects.all()
@@ -86,7 +82,7 @@ def notices_for(user) -> QuerySet[Notice]:
 
 def banner_notices(user, *, limit: int = 3) -> list[Notice]:
     """The notices a signed-in customer sees on top of their portal now (one query)."""
-    if not is_customer(user):
+    if not is_customer_user(user):
         return []
     now = timezone.now()
     return list(
@@ -115,7 +111,7 @@ def delivery_counts(notice: Notice) -> dict[str, int]:
 def agreements_for(user) -> QuerySet[ServiceAgreement]:
     if not user.is_authenticated:
         return ServiceAgreement.objects.none()
-    if is_customer(user):
+    if is_customer_user(user):
         scope = ServiceAgreement.objects.filter(customer__user=user)
     elif user.has_perm("crm.view_serviceagreement"):
         scope = ServiceAgreement.objects.filter(customer__in=customers_for(user))
@@ -126,11 +122,7 @@ def agreements_for(user) -> QuerySet[ServiceAgreement]:
 
 def articles_for(user) -> QuerySet[KnowledgeArticle]:
     """Published articles: public ones for everyone, staff ones for staff too."""
-    articles = KnowledgeArticle.objects.filter(is_published=True)
-    staff = user.is_authenticated and user.has_perm("crm.view_knowledgearticle")
-    if not staff:
-        articles = articles.filter(audience=ArticleAudience.PUBLIC)
-    return articles
+    return published_articles(staff=sees_staff_articles(user))
 
 
 def sees_staff_articles(user) -> bool:

@@ -60,12 +60,11 @@ from crm.channel_selectors import (
     chat_messages,
     console_state,
     customer_history,
-    is_customer,
     sees_staff_articles,
 )
 from crm.contact_centre import agents_available, set_presence, touch_presence
 from crm.models import Customer
-from crm.selectors import customers_for
+from crm.selectors import customers_for, is_customer_user
 from crm.views import StaffPageMixin
 from portal.errors import DomainError
 from portal.roles import Role
@@ -133,7 +132,7 @@ class ChatStartView(View):
     is known or not."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not is_customer(request.user):
+        if request.user.is_authenticated and not is_customer_user(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -176,7 +175,7 @@ class ChatStartView(View):
 
 
 def request_is_customer(request) -> bool:
-    return is_customer(request.user)
+    return is_customer_user(request.user)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -235,7 +234,7 @@ class CustomerChatMixin:
             raise Http404
         user = self.request.user
         own_login = (
-            is_customer(user)
+            is_customer_user(user)
             and found.customer_id is not None
             and found.customer.user_id == user.pk
         )
@@ -397,7 +396,7 @@ class HelpArticleView(View):
 
 class CustomerPortalMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not is_customer(request.user):
+        if request.user.is_authenticated and not is_customer_user(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -46,12 +46,12 @@ from crm.channel_selectors import (
     chat_list,
     chat_messages,
     emails_for,
-    is_customer,
     notices_for,
     sees_staff_articles,
 )
 from crm.contact_centre import set_presence, touch_presence
 from crm.models import Customer
+from crm.selectors import is_customer_user
 from portal.api.serializers import ConflictErrorResponseSerializer
 
 READ_ACTIONS = frozenset({"list", "retrieve"})
@@ -75,7 +75,7 @@ class ActionPermission(BasePermission):
         action_name = view.action
         if request.method == "OPTIONS":
             return True
-        if is_customer(user):
+        if is_customer_user(user):
             return action_name in view.customer_actions
         if action_name in READ_ACTIONS:
             return user.has_perm(view.read_permission)
@@ -216,7 +216,7 @@ class ChatViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ChannelViewS
     @action(detail=True, methods=["get", "post"])
     def messages(self, request, pk=None):
         record = self.get_object()
-        customer = is_customer(request.user)
+        customer = is_customer_user(request.user)
         if request.method == "GET":
             try:
                 after = int(request.query_params.get("after") or 0)
@@ -250,7 +250,7 @@ class ChatViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ChannelViewS
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         record = self.get_object()
-        if is_customer(request.user):
+        if is_customer_user(request.user):
             return self._show(chat.end_chat(record, by_customer=True))
         data = self._input(s.ChatEndSerializer)
         return self._show(chat.end_chat(record, actor=request.user, outcome=data["outcome"]))
@@ -535,7 +535,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
         data = s.ArticleLinkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if is_customer(request.user):
+        if is_customer_user(request.user):
             raise PermissionDenied
         try:
             ticket = tickets_for(request.user).get(pk=data.validated_data["ticket"])
