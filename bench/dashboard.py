@@ -401,7 +401,7 @@ def main() -> None:
 
         from bench.kpi import build_customers, build_staff
         from crm.models import Subscription
-        from portal.reports.periods import previous_month
+        from portal.months import previous_month
         from portal.reports.rollups import aggregate, ensure_rolled_up, refresh_recent_days
         from portal.reports.services import generate_monthly_report
         from training.kpis import compute_monthly_kpis

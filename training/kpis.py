@@ -35,6 +35,7 @@ from complaints.choices import SurveyStatus, TicketEventKind, TicketStatus
 from complaints.models import Survey, Ticket, TicketEvent
 from crm.choices import OrderStatus
 from crm.models import Interaction, ServiceOrder
+from portal.months import month_bounds, month_start
 from portal.roles import STAFF_ROLES
 from training.choices import FINISHED_ATTEMPT
 from training.models import Attempt, IncentiveScheme, StaffKpi, TeamMember
@@ -44,22 +45,6 @@ CENT = Decimal("0.01")
 ONE = Decimal("1")
 # A staff member with several roles is ranked under the first of these they hold.
 ROLE_ORDER = [role.value for role in STAFF_ROLES]
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    """The month as aware datetimes in the site's time zone: [start, end)."""
-    zone = timezone.get_default_timezone()
-    start = datetime.datetime.combine(month, datetime.time.min, tzinfo=zone)
-    end = datetime.datetime.combine(next_month(month), datetime.time.min, tzinfo=zone)
-    return start, end
 
 
 def surveys_with_resolver(surveys: QuerySet[Survey]) -> QuerySet[Survey]:
@@ -260,8 +245,3 @@ def compute_monthly_kpis(month: datetime.date) -> int:
             update_fields=fields,
         )
     return len(rows)
-
-
-def parse_month(text: str) -> datetime.date:
-    """``2026-11`` → 2026-11-01; ValueError otherwise."""
-    return datetime.datetime.strptime(text.strip(), "%Y-%m").date().replace(day=1)

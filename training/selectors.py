@@ -10,8 +10,8 @@ import datetime
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from portal.months import next_month
 from training.choices import AttemptStatus
-from training.kpis import next_month
 from training.models import (
     Assessment,
     Assignment,

@@ -1,13 +1,13 @@
 """Celery tasks of the training app: beat sweeps that re-read the database and are safe to run
 twice (the rows they act on are claimed in the database, see ``sweeps``)."""
 
-import datetime
 import logging
 
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from portal.months import parse_month, previous_month
 from training import kpis, services, sweeps
 
 logger = logging.getLogger(__name__)
@@ -38,9 +38,9 @@ def expire_overdue_attempts_task() -> int:
 def compute_kpis_task(month: str | None = None) -> int:
     """This month's KPIs so far and, in the first days of a month, last month's final ones."""
     today = timezone.localdate()
-    months = [kpis.parse_month(month)] if month else [today.replace(day=1)]
+    months = [parse_month(month)] if month else [today.replace(day=1)]
     if not month and today.day <= 3:
-        months.append(kpis.month_start(today.replace(day=1) - datetime.timedelta(days=1)))
+        months.append(previous_month(today))
     written = sum(kpis.compute_monthly_kpis(m) for m in months)
     logger.info("KPIs computed for %s: %s rows", [m.isoformat() for m in months], written)
     return written

@@ -24,12 +24,12 @@ from django.views import View
 from billing.invoices import grouped_code
 from complaints.forms import add_service_error
 from portal.errors import DomainError
+from portal.months import month_start, parse_month
 from portal.roles import STAFF_ROLES, Role
 from training import selectors, services
 from training.certificates import certificate_by_code, normalize_code, render_certificate_pdf
 from training.choices import AttemptStatus, SuggestionStatus
 from training.forms import AssignCourseForm, AttemptForm, SuggestionAnswerForm, SuggestionForm
-from training.kpis import month_start, parse_month
 from training.markdown import render_markdown
 from training.models import (
     Assessment,

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from portal.months import previous_month
 from portal.reports.models import MonthlyServiceReport
-from portal.reports.periods import previous_month
 from portal.reports.rollups import ensure_rolled_up
 from portal.reports.services import generate_monthly_report
 

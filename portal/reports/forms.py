@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.months import parse_month
 from portal.reports.choices import Granularity, Preset
-from portal.reports.periods import ReportPeriod, parse_month, preset_bounds, resolve_granularity
+from portal.reports.periods import ReportPeriod, preset_bounds, resolve_granularity
 
 
 class DashboardFilterForm(forms.Form):

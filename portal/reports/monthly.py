@@ -22,9 +22,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from billing.invoices import operator_name
+from portal.months import month_end, next_month, previous_month
 from portal.reports.charts import bar_chart, line_chart
 from portal.reports.choices import Granularity
-from portal.reports.periods import ReportPeriod, month_end, month_period, next_month, previous_month
+from portal.reports.periods import ReportPeriod, month_period
 from portal.reports.selectors import Dashboard, Summary, compute_dashboard
 
 REPORT_LANGUAGE = "zh-hans"

@@ -5,26 +5,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from portal.months import month_end, month_start, next_month, previous_month
 from portal.reports.choices import Granularity, Preset
 
 # Trends are weekly up to this many days, monthly beyond.
 WEEKLY_UP_TO_DAYS = 92
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def previous_month(month: datetime.date) -> datetime.date:
-    return month_start(month_start(month) - datetime.timedelta(days=1))
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return next_month(month) - datetime.timedelta(days=1)
 
 
 def week_start(day: datetime.date) -> datetime.date:
@@ -104,8 +89,3 @@ def month_period(month: datetime.date) -> ReportPeriod:
     """A whole calendar month, with weekly trends (the monthly report)."""
     month = month_start(month)
     return ReportPeriod(month, month_end(month), Granularity.WEEK)
-
-
-def parse_month(text: str) -> datetime.date:
-    """``2026-11`` → 2026-11-01; ValueError otherwise."""
-    return datetime.datetime.strptime(text.strip(), "%Y-%m").date().replace(day=1)

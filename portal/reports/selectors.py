@@ -29,9 +29,10 @@ from django.utils import timezone
 from billing.choices import LedgerEntryKind, TopUpChannel
 from complaints.choices import OPEN_STATUSES, QUEUE_FOR_KIND, Queue, TicketCategory, TicketKind
 from complaints.models import Ticket
+from portal.months import month_start
 from portal.reports.choices import Granularity, RollupMetric, SlaOutcome, SurveySource
 from portal.reports.models import DailyRollup, MonthlyServiceReport
-from portal.reports.periods import ReportPeriod, month_start
+from portal.reports.periods import ReportPeriod
 from portal.reports.permissions import may_view_reports
 from portal.reports.rollups import aggregate, day_start, ensure_rolled_up
 from training.models import Assessment, StaffKpi

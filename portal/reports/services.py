@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.errors import DomainError
+from portal.months import month_start
 from portal.reports.error_codes import ReportErrorCode
 from portal.reports.models import MonthlyServiceReport
 from portal.reports.monthly import render_monthly_report_pdf
-from portal.reports.periods import month_start
 
 logger = logging.getLogger(__name__)
 

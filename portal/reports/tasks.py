@@ -7,9 +7,9 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from portal.months import parse_month, previous_month
 from portal.reports import rollups, services
 from portal.reports.models import MonthlyServiceReport
-from portal.reports.periods import parse_month, previous_month
 
 logger = logging.getLogger(__name__)
 

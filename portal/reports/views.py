@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from complaints.forms import add_service_error
+from portal.months import previous_month
 from portal.reports import selectors, services
 from portal.reports.choices import DashboardBlock, Preset
 from portal.reports.exports import chart_data, csv_response
 from portal.reports.forms import DashboardFilterForm, GenerateReportForm, ReportListForm
 from portal.reports.models import MonthlyServiceReport
-from portal.reports.periods import previous_month
 from portal.reports.permissions import (
     VIEW_REPORTS,
     may_generate_reports,

@@ -31,15 +31,12 @@ from crm.models import (
     SubscriptionProduct,
 )
 from crm.selectors import catalog
+from portal.months import month_start
 from portal.roles import Role
 from portal.selfservice.models import ConsentChange, ContactPreference
 
 ZERO = Decimal("0.00")
 KB_PER_MB = 1024
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
 
 
 @dataclass

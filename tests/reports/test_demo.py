@@ -5,8 +5,8 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from portal.months import previous_month
 from portal.reports.models import MonthlyServiceReport, RolledUpDay
-from portal.reports.periods import previous_month
 from tests.reports.factories import today
 
 

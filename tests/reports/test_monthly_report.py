@@ -9,10 +9,10 @@ from django.core.files.storage import default_storage
 from django_celery_beat.models import PeriodicTask
 
 from complaints.models import Ticket
+from portal.months import previous_month
 from portal.reports import tasks
 from portal.reports.error_codes import ReportErrorCode
 from portal.reports.models import DailyRollup, MonthlyServiceReport, RolledUpDay
-from portal.reports.periods import previous_month
 from portal.reports.services import ReportError, generate_monthly_report
 from portal.roles import Role
 from portal.services import ensure_default_schedules

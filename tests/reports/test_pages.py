@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.months import previous_month
 from portal.reports.models import MonthlyServiceReport
-from portal.reports.periods import previous_month
 from portal.reports.rollups import ensure_rolled_up
 from portal.roles import Role
 from tests.reports.conftest import OCTOBER

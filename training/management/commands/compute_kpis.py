@@ -5,7 +5,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from training.kpis import compute_monthly_kpis, parse_month
+from portal.months import parse_month
+from training.kpis import compute_monthly_kpis
 
 
 class Command(BaseCommand):

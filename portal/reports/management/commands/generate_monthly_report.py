@@ -6,7 +6,7 @@ the monthly job writes on the 1st.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.reports.periods import parse_month
+from portal.months import parse_month
 from portal.reports.services import ReportError, generate_monthly_report
 
 
