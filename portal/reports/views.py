@@ -15,7 +15,6 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -35,14 +34,10 @@ from portal.reports.permissions import (
 from portal.reports.services import ReportError
 from portal.roles import ROLE_SPECS, Role
 from portal.views import RoleWorkspaceView
+from portal.workspaces.listing import no_cache
 
 RECENT_REPORTS = 6
 REPORTS_PER_PAGE = 12
-
-
-def _no_cache(response: HttpResponse) -> HttpResponse:
-    add_never_cache_headers(response)
-    return response
 
 
 def _period_query(period) -> str:
@@ -95,17 +90,13 @@ class SupervisorDashboardView(RoleWorkspaceView):
         else:
             status = 400
         if partial:
-            response = render(request, "reports/_dashboard.html", context, status=status)
-            # The same address answers a whole page or the part htmx swaps.
-            patch_vary_headers(response, ["HX-Request"])
-            return _no_cache(response)
+            # The same address answers a whole page or the part htmx swaps (no_cache varies).
+            return no_cache(render(request, "reports/_dashboard.html", context, status=status))
         context |= {
             "recent_reports": list(selectors.reports_for(request.user)[:RECENT_REPORTS]),
             "generate_form": _generate_form() if may_generate_reports(request.user) else None,
         }
-        response = self.render_to_response(context, status=status)
-        patch_vary_headers(response, ["HX-Request"])
-        return _no_cache(response)
+        return no_cache(self.render_to_response(context, status=status))
 
 
 class SupervisorMixin(LoginRequiredMixin):
@@ -134,7 +125,7 @@ class DashboardCsvView(SupervisorMixin, View):
                 "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
             )
         dashboard = selectors.compute_dashboard(form.cleaned_data["period"])
-        return _no_cache(csv_response(dashboard, block))
+        return no_cache(csv_response(dashboard, block))
 
 
 class MonthlyReportListView(SupervisorMixin, View):
@@ -167,7 +158,7 @@ class MonthlyReportListView(SupervisorMixin, View):
             "generate_form": generate_form,
             "sort": ordering,
         }
-        return _no_cache(render(request, "reports/report_list.html", context, status=status))
+        return no_cache(render(request, "reports/report_list.html", context, status=status))
 
 
 class MonthlyReportGenerateView(SupervisorMixin, View):
@@ -206,4 +197,4 @@ class MonthlyReportPdfView(SupervisorMixin, View):
             filename=report.download_name,
             content_type="application/pdf",
         )
-        return _no_cache(response)
+        return no_cache(response)
