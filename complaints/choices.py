@@ -108,6 +108,8 @@ class TicketEventKind(models.TextChoices):
 
 class SurveyStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
+    # Its messages are written and waiting for the gateway; sent once one is delivered.
+    SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     ANSWERED = "answered", _("Answered")
     CALLBACK = "callback", _("Handed to a callback")
@@ -133,10 +135,19 @@ class NotificationChannel(models.TextChoices):
 
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
+    # Claimed by a worker that is handing it to the gateway (portal.outbox).
+    SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     # The customer turned e-mail copies off in the portal's privacy settings (issue 9).
     SKIPPED = "skipped", _("Not sent (the customer's choice)")
+
+
+class NotificationPriority(models.IntegerChoices):
+    """Which messages a worker claims first."""
+
+    CUSTOMER = 0, _("To a customer")
+    STAFF = 1, _("To a staff member")
 
 
 # --- Staff workspaces (issue 9): diagnosis notes and low-score reviews -----------------------

@@ -39,6 +39,7 @@ from complaints.services import (
     resolve_ticket,
     transition_ticket,
 )
+from complaints.delivery import deliver_now
 from complaints.surveys import answer_survey, create_due_callbacks, send_survey
 from crm.choices import Channel
 from crm.demo import DEMO_CUSTOMERS, ORDER_NOTE
@@ -112,7 +113,7 @@ class SendSurvey:
 
     def apply(self, ticket: Ticket, staff: dict) -> Ticket:
         survey = Survey.objects.get(ticket=ticket, status=SurveyStatus.SCHEDULED)
-        send_survey(survey.pk)
+        deliver_now(send_survey(survey.pk))
         return ticket
 
 

@@ -19,6 +19,7 @@ from complaints.choices import (
     NoteKind,
     NoteVisibility,
     NotificationChannel,
+    NotificationPriority,
     NotificationStatus,
     Priority,
     Queue,
@@ -30,6 +31,7 @@ from complaints.choices import (
 )
 from crm.choices import Channel
 from crm.masking import mask_phone
+from portal.outbox import OutboxFields
 
 
 class SlaPolicy(models.Model):
@@ -304,11 +306,13 @@ class TicketAttachment(models.Model):
         return self.original_name
 
 
-class Notification(models.Model):
+class Notification(OutboxFields):
     """An outbox row: one message to a customer or a staff member, delivered by a worker.
 
-    Written in the same transaction as what it reports, delivered later by a task that claims
-    the row under a lock, so a message is neither lost with a broker outage nor sent twice.
+    Written in the same transaction as what it reports; delivered later by a worker that claims
+    the row, calls the gateway outside any transaction with the key ``notification-<id>`` and
+    records the result (``portal.outbox``, ``complaints.delivery``), so a message is neither
+    lost with a broker or gateway outage nor sent twice.
     """
 
     channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
@@ -317,6 +321,12 @@ class Notification(models.Model):
         max_length=8,
         choices=NotificationStatus.choices,
         default=NotificationStatus.PENDING,
+    )
+    # Customers' messages are claimed before staff members' (one ordered index).
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        choices=NotificationPriority.choices,
+        default=NotificationPriority.CUSTOMER,
     )
     address = models.CharField(_("address"), max_length=254)
     subject = models.CharField(_("subject"), max_length=200)
@@ -345,6 +355,15 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
     )
+    # The survey this message carries the link of: it counts as sent once one is delivered.
+    survey = models.ForeignKey(
+        "Survey",
+        verbose_name=_("survey"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
     sms = models.OneToOneField(
         "portal.OutboundSms",
         verbose_name=_("SMS"),
@@ -353,19 +372,25 @@ class Notification(models.Model):
         blank=True,
         related_name="+",
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "created_at"], name="complaints_notify_idx")]
+        indexes = [
+            models.Index(
+                fields=["status", "priority", "next_attempt_at"], name="complaints_notify_due_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.subject}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The same on every attempt: a gateway that honours it delivers the message once."""
+        return f"notification-{self.pk}"
 
     @property
     def masked_address(self) -> str:

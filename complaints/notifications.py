@@ -1,29 +1,16 @@
-"""Telling customers and staff what happened to a ticket: an outbox, delivered by a worker.
+"""Telling customers and staff what happened to a ticket or an account: an outbox.
 
-``notify_customer`` and ``notify_staff`` only write ``Notification`` rows, inside the caller's
-transaction: nothing is published from a request or an open transaction. ``deliver`` sends one
-row under its lock and marks it sent in the same transaction, so two workers (or a retry) can
-never send it twice; the beat task ``deliver_pending_notifications`` picks up whatever is
-pending. E-mail goes through Django's e-mail backend, SMS through ``portal.sms`` (the gateway
-interface whose default backend is the outbox table).
+``notify_customer``, ``notify_account_holder`` and ``notify_staff`` only write ``Notification``
+rows, inside the caller's transaction: nothing is published or sent from a request or an open
+transaction. Workers deliver them (``complaints.delivery``: claimed, sent with no transaction
+open, recorded, retried with backoff for a day).
 """
 
-import logging
-
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.choices import NotificationChannel, NotificationStatus
-from complaints.models import Notification, Ticket
-from portal.sms import send_sms
-
-logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
+from complaints.choices import NotificationChannel, NotificationPriority
+from complaints.models import Notification, Survey, Ticket
 
 
 def customer_msisdn(ticket: Ticket) -> str:
@@ -33,7 +20,9 @@ def customer_msisdn(ticket: Ticket) -> str:
     return ticket.customer.contact_phone
 
 
-def notify_customer(ticket: Ticket, *, subject: str, body: str) -> list[Notification]:
+def notify_customer(
+    ticket: Ticket, *, subject: str, body: str, survey: Survey | None = None
+) -> list[Notification]:
     """Queue a message to the ticket's customer: SMS always, e-mail too when there is one."""
     customer = ticket.customer
     rows = [
@@ -44,6 +33,7 @@ def notify_customer(ticket: Ticket, *, subject: str, body: str) -> list[Notifica
             body=body,
             ticket=ticket,
             customer=customer,
+            survey=survey,
         )
     ]
     if customer.email:
@@ -55,21 +45,23 @@ def notify_customer(ticket: Ticket, *, subject: str, body: str) -> list[Notifica
                 body=body,
                 ticket=ticket,
                 customer=customer,
+                survey=survey,
             )
         )
     return Notification.objects.bulk_create(rows)
 
 
 def notify_account_holder(
-    customer, *, subject: str, body: str, msisdn: str = ""
+    customer, *, subject: str, body: str, msisdn: str = "", survey: Survey | None = None
 ) -> list[Notification]:
     """Queue a message about a customer's account rather than a ticket (low balance, arrears,
     suspension and restoration): SMS to ``msisdn`` (one of their lines) or else their contact
     phone, e-mail too when there is one. The same outbox and delivery as ticket messages, and
     the customer reads it under ``/my/messages/``."""
-    return Notification.objects.bulk_create(
-        account_holder_notifications(customer, subject=subject, body=body, msisdn=msisdn)
-    )
+    rows = account_holder_notifications(customer, subject=subject, body=body, msisdn=msisdn)
+    for row in rows:
+        row.survey = survey
+    return Notification.objects.bulk_create(rows)
 
 
 def account_holder_notifications(
@@ -107,6 +99,7 @@ def staff_notification(user, ticket: Ticket, *, subject: str, body: str) -> Noti
         body=body,
         ticket=ticket,
         user=user,
+        priority=NotificationPriority.STAFF,
     )
 
 
@@ -136,72 +129,3 @@ def status_message(ticket: Ticket, detail: str = "") -> tuple[str, str]:
     else:
         body = _("Ticket %(number)s (%(subject)s) is now: %(status)s. Follow it at %(url)s")
     return subject, body % values
-
-
-def deliver(notification_id: int) -> bool:
-    """Send one pending notification; True when this call sent it. Safe to call twice."""
-    from portal.selfservice.selectors import email_opt_outs
-
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .filter(pk=notification_id, status=NotificationStatus.PENDING)
-            .annotate(
-                customer_opted_out=Exists(
-                    email_opt_outs().filter(customer_id=OuterRef("customer_id"))
-                )
-            )
-            .first()
-        )
-        if notification is None:
-            return False
-        # An e-mail copy to a customer who turned e-mail off in the portal (SMS always goes).
-        if notification.channel == NotificationChannel.EMAIL and notification.customer_opted_out:
-            notification.status = NotificationStatus.SKIPPED
-            notification.save(update_fields=["status"])
-            return False
-        notification.attempts += 1
-        try:
-            # A savepoint: a gateway that fails half-way leaves nothing behind but the error.
-            with transaction.atomic():
-                _send(notification)
-        except Exception as exc:  # noqa: BLE001 - any gateway failure is recorded and retried
-            logger.warning("notification %s failed: %s", notification.pk, exc)
-            notification.error = str(exc)[:300]
-            if notification.attempts >= MAX_ATTEMPTS:
-                notification.status = NotificationStatus.FAILED
-            notification.save(update_fields=["attempts", "error", "status"])
-            return False
-        notification.status = NotificationStatus.SENT
-        notification.sent_at = timezone.now()
-        notification.error = ""
-        notification.save(update_fields=["attempts", "error", "status", "sent_at", "sms"])
-        return True
-
-
-def _send(notification: Notification) -> None:
-    if notification.channel == NotificationChannel.SMS:
-        notification.sms = send_sms(notification.address, f"{notification.body}")
-        return
-    if not notification.address:
-        # A staff member without an address still sees the notification in the workspace.
-        return
-    # Marked as automatic (RFC 3834) and with our loop tag: auto-responders stay silent, and a
-    # bounce or auto-reply that still comes back is ignored by the mail intake (crm.mail_in).
-    EmailMessage(
-        notification.subject,
-        notification.body,
-        settings.DEFAULT_FROM_EMAIL,
-        [notification.address],
-        headers={"Auto-Submitted": "auto-generated", "X-Loop": settings.CRM_MAIL_IN_ADDRESS},
-    ).send(fail_silently=False)
-
-
-def deliver_pending(limit: int = 500) -> int:
-    """Deliver what is pending, oldest first; returns how many were sent."""
-    ids = list(
-        Notification.objects.filter(status=NotificationStatus.PENDING)
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(deliver(pk) for pk in ids)

@@ -6,8 +6,11 @@ The survey row is written with the resolution (``services.transition_ticket``). 
    has come and hands each id to ``tasks.send_survey``. A broker outage only delays this: the
    rows wait in the database and the next sweep after the broker is back publishes them.
 2. ``send_survey`` — locks the survey, and only if it is still scheduled writes the SMS/e-mail
-   with a signed link, delivers it and marks the survey sent, in one transaction. Duplicated
-   messages, two workers, retries and a restarted worker therefore send it exactly once.
+   with a signed link and marks the survey *being sent*, in one transaction; the task then
+   delivers those messages (``complaints.delivery``) with no transaction open. Duplicated
+   tasks, two workers, retries and a restarted worker therefore write them exactly once, and
+   the outbox's keys deliver each once. The survey is *sent* when its first message is
+   delivered (``mark_survey_sent``); if none can be, a specialist calls back instead.
 3. ``answer_survey`` — the customer's one answer through the link (no login). A score of 2 or
    less or "not resolved" reopens the ticket to the complaint coordinators.
 4. ``create_due_callbacks`` — a survey still unanswered after the configured time becomes a
@@ -29,6 +32,7 @@ from complaints.choices import (
     CallbackOutcome,
     CallbackStatus,
     NoteVisibility,
+    NotificationStatus,
     Queue,
     ReviewAction,
     SurveyStatus,
@@ -37,7 +41,7 @@ from complaints.choices import (
 )
 from complaints.error_codes import TicketErrorCode
 from complaints.models import Callback, Survey, Ticket, TicketEvent
-from complaints.notifications import deliver, notify_account_holder, notify_customer
+from complaints.notifications import notify_account_holder, notify_customer
 from complaints.services import TicketError, add_note, pick_assignee, record_event, reopen_ticket
 
 SIGNING_SALT = "complaints.survey"
@@ -77,30 +81,77 @@ def due_survey_ids(now: datetime.datetime | None = None, limit: int = 1000) -> l
     )
 
 
-def send_survey(survey_id: int) -> bool:
-    """Send one due survey; True if this call sent it, False if it was already handled."""
+@transaction.atomic
+def send_survey(survey_id: int) -> list[int]:
+    """Write the messages of one due survey (SMS, and e-mail when there is an address) and mark
+    it *being sent*; returns their ids for the caller to deliver once this has committed (an
+    empty list when the survey was already handled, so duplicates write nothing)."""
+    survey = (
+        Survey.objects.select_for_update(of=("self",))
+        .select_related("ticket__customer", "ticket__subscription")
+        .select_related("service_order__customer", "service_order__subscription")
+        .filter(pk=survey_id, status=SurveyStatus.SCHEDULED)
+        .first()
+    )
+    if survey is None:
+        return []
+    if survey.service_order_id is not None:
+        notifications = _order_survey_notifications(survey)
+    else:
+        notifications = _ticket_survey_notifications(survey)
+    survey.status = SurveyStatus.SENDING
+    survey.save(update_fields=["status"])
+    return [notification.pk for notification in notifications]
+
+
+def mark_survey_sent(survey_id: int, *, at: datetime.datetime) -> bool:
+    """The first of a survey's messages was delivered: the survey is sent (once)."""
+    with transaction.atomic():
+        updated = Survey.objects.filter(pk=survey_id, status=SurveyStatus.SENDING).update(
+            status=SurveyStatus.SENT, sent_at=at
+        )
+        if not updated:
+            return False
+        ticket = Ticket.objects.filter(surveys=survey_id).first()
+        if ticket is not None:
+            record_event(ticket, TicketEventKind.SURVEY, None, SurveyStatus.SENT, actor=None)
+    return True
+
+
+def survey_undelivered_if_no_message_left(survey_id: int) -> bool:
+    """When none of a survey's messages was or may still be delivered (all failed for good or
+    were not sent by the customer's choice), a specialist calls the customer back instead; a
+    hall-visit evaluation is cancelled. True when this call made the change."""
+    still_possible = (
+        NotificationStatus.PENDING,
+        NotificationStatus.SENDING,
+        NotificationStatus.SENT,
+    )
     with transaction.atomic():
         survey = (
             Survey.objects.select_for_update(of=("self",))
-            .select_related("ticket__customer", "ticket__subscription")
-            .select_related("service_order__customer", "service_order__subscription")
-            .filter(pk=survey_id, status=SurveyStatus.SCHEDULED)
+            .filter(pk=survey_id, status=SurveyStatus.SENDING)
+            .exclude(messages__status__in=still_possible)
             .first()
         )
         if survey is None:
             return False
-        if survey.service_order_id is not None:
-            notifications = _order_survey_notifications(survey)
-        else:
-            notifications = _ticket_survey_notifications(survey)
-        for notification in notifications:
-            deliver(notification.pk)
-        survey.status = SurveyStatus.SENT
-        survey.sent_at = timezone.now()
-        survey.save(update_fields=["status", "sent_at"])
-        if survey.ticket_id is not None:
-            record_event(survey.ticket, TicketEventKind.SURVEY, None, SurveyStatus.SENT, actor=None)
-        return True
+        if survey.ticket_id is None:
+            survey.status = SurveyStatus.CANCELLED
+            survey.save(update_fields=["status"])
+            return True
+        _open_callback(survey.ticket_id, survey=survey, now=timezone.now())
+        survey.status = SurveyStatus.CALLBACK
+        survey.save(update_fields=["status"])
+        record_event(
+            survey.ticket,
+            TicketEventKind.SURVEY,
+            SurveyStatus.SENDING,
+            SurveyStatus.CALLBACK,
+            actor=None,
+            reason=_("The survey could not be delivered: a specialist calls the customer."),
+        )
+    return True
 
 
 def _ticket_survey_notifications(survey: Survey):
@@ -110,7 +161,7 @@ def _ticket_survey_notifications(survey: Survey):
         "Your ticket %(number)s (%(subject)s) was resolved. Please rate our service, it takes "
         "a minute: %(url)s"
     ) % {"number": ticket.number, "subject": ticket.subject, "url": survey_url(survey)}
-    return notify_customer(ticket, subject=subject, body=body)
+    return notify_customer(ticket, subject=subject, body=body, survey=survey)
 
 
 # --- the evaluation of a business-hall visit (营业厅服务评价) -------------------------------------
@@ -136,7 +187,9 @@ def _order_survey_notifications(survey: Survey):
         "Thank you for visiting our business hall (order %(number)s, %(kind)s). Please rate our "
         "service, it takes a minute: %(url)s"
     ) % {"number": order.number, "kind": order.get_kind_display(), "url": survey_url(survey)}
-    return notify_account_holder(order.customer, subject=subject, body=body, msisdn=msisdn)
+    return notify_account_holder(
+        order.customer, subject=subject, body=body, msisdn=msisdn, survey=survey
+    )
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -175,8 +228,9 @@ def answer_survey(survey: Survey, *, score, resolved, comment: str = "") -> Surv
     survey = (
         Survey.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=survey.pk)
     )
-    # A callback may already have been opened: the customer's own answer still counts.
-    if survey.status not in (SurveyStatus.SENT, SurveyStatus.CALLBACK):
+    # A callback may already have been opened: the customer's own answer still counts. The link
+    # may also reach the customer a moment before the worker records the delivery (sending).
+    if survey.status not in (SurveyStatus.SENDING, SurveyStatus.SENT, SurveyStatus.CALLBACK):
         raise TicketError(
             TicketErrorCode.SURVEY_UNAVAILABLE,
             _("This survey has already been answered or is no longer open."),

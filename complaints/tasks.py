@@ -1,7 +1,9 @@
 """Celery tasks of the complaints app: ids in, state re-read under a lock, safe to run twice.
 
 Beat runs the sweeps; the sweeps hand single surveys to ``send_survey``. No task is scheduled
-with a countdown: every delay is a database row (``Survey.send_after``, ``Callback.due_at``).
+with a countdown: every delay is a database row (``Survey.send_after``, ``Callback.due_at``,
+``Notification.next_attempt_at``). Message tasks run on the ``.messages`` queue
+(``portal.celery.TASK_LANES``).
 """
 
 import logging
@@ -9,7 +11,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from complaints import escalation, notifications, surveys
+from complaints import delivery, escalation, surveys
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +41,10 @@ def dispatch_due_surveys() -> int:
 
 
 @shared_task(ignore_result=True, acks_late=True, **RETRY)
-def send_survey(survey_id: int) -> bool:
-    return surveys.send_survey(survey_id)
+def send_survey(survey_id: int) -> int:
+    """Write the survey's messages (once), then deliver them at once rather than wait for the
+    next sweep; returns how many were delivered now."""
+    return delivery.deliver_now(surveys.send_survey(survey_id))
 
 
 @shared_task(ignore_result=True, **RETRY)
@@ -50,4 +54,6 @@ def create_due_callbacks_task() -> int:
 
 @shared_task(ignore_result=True, **RETRY)
 def deliver_pending_notifications() -> int:
-    return notifications.deliver_pending()
+    """One sweep of the notification outbox, at most ``OUTBOX_SWEEP_SECONDS`` long; beat starts
+    one every 10 s, so while a backlog lasts every free worker process takes a share."""
+    return delivery.deliver_due()

@@ -34,6 +34,7 @@ from crm.channel_choices import (
 )
 from crm.choices import Segment
 from crm.masking import mask_phone, mask_pii
+from portal.outbox import OutboxFields
 from portal.roles import Role
 
 __all__ = [
@@ -667,11 +668,12 @@ class Notice(models.Model):
         return self.sms_text or f"【{self.title}】{self.body}"
 
 
-class NoticeDelivery(models.Model):
+class NoticeDelivery(OutboxFields):
     """A notice to one customer: the banner shows from this row, the SMS is sent from it.
 
-    An outbox row claimed by a conditional ``UPDATE ... WHERE status='pending'``; the SMS it
-    sent is linked, so delivery is recorded per customer."""
+    An outbox row (``portal.outbox``: claimed with ``SKIP LOCKED``, texted with no transaction
+    open under the key ``notice-delivery-<id>``, retried with backoff); the SMS it sent is
+    linked, so delivery is recorded per customer."""
 
     notice = models.ForeignKey(
         Notice, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="deliveries"
@@ -686,8 +688,6 @@ class NoticeDelivery(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    error = models.CharField(_("last error"), max_length=300, blank=True)
     sms = models.OneToOneField(
         "portal.OutboundSms",
         verbose_name=_("SMS"),
@@ -696,8 +696,6 @@ class NoticeDelivery(models.Model):
         blank=True,
         related_name="+",
     )
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -707,10 +705,16 @@ class NoticeDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["notice", "customer"], name="uniq_notice_customer")
         ]
-        indexes = [models.Index(fields=["status", "id"], name="crm_notice_outbox_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="crm_notice_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.notice_id} → {self.customer_id}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"notice-delivery-{self.pk}"
 
     @property
     def masked_msisdn(self) -> str:

@@ -3,19 +3,20 @@ segment and area, shown as a banner in the customer portal, texted through the S
 
 Publishing fixes the audience in the publishing transaction: one ``NoticeDelivery`` row per
 customer (set-based, ``portal.bulk_sql.insert_rows``). The banner reads those rows; beat's
-``deliver_pending_notices`` texts them: each row is claimed by a conditional
-``UPDATE ... WHERE status='pending'`` (so two workers never send one twice), sent through
-``portal.sms.send_sms`` and marked sent with its SMS, or put back with the error (up to
-``MAX_ATTEMPTS``). A row left claimed by a worker that died is put back after
-``STALE_CLAIM_MINUTES`` (at-least-once: the gateway may then have sent it already).
+``deliver_pending_notices`` texts them on the bulk lane, as every outbox is delivered
+(``portal.outbox``): claimed with ``SKIP LOCKED``, handed to the gateway with no transaction
+open under the key ``notice-delivery-<id>`` (``portal.sms.deliver_sms``), marked sent with its
+SMS, or retried with backoff for ``OUTBOX_RETRY_WINDOW_HOURS``. A row left claimed by a worker
+that died goes back after ``OUTBOX_CLAIM_TIMEOUT_SECONDS`` and keeps its key.
 """
 
 import datetime
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,13 +25,12 @@ from crm.channel_errors import ContactError, ContactErrorCode
 from crm.channel_models import Notice, NoticeDelivery
 from crm.choices import Segment
 from crm.models import Customer
+from portal import outbox
 from portal.bulk_sql import insert_rows
-from portal.sms import send_sms
+from portal.sms import deliver_sms
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-STALE_CLAIM_MINUTES = 10
 INSERT_CHUNK = 5000
 
 
@@ -116,6 +116,7 @@ def publish_notice(notice: Notice, *, actor) -> Notice:
 
     status = DeliveryStatus.PENDING if notice.send_sms else DeliveryStatus.BANNER_ONLY
     now = timezone.now()
+    retry_until = outbox.default_retry_until()
     reached = 0
     batch = []
     customers = audience(notice).annotate(
@@ -125,7 +126,7 @@ def publish_notice(notice: Notice, *, actor) -> Notice:
         "pk", "contact_phone", "no_sms"
     ):
         row_status = DeliveryStatus.BANNER_ONLY if no_sms else status
-        batch.append((notice.pk, customer_id, phone, row_status, 0, "", now))
+        batch.append((notice.pk, customer_id, phone, row_status, 0, "", now, now, retry_until))
         if len(batch) >= INSERT_CHUNK:
             reached += _insert(batch)
             batch = []
@@ -145,7 +146,17 @@ def publish_notice(notice: Notice, *, actor) -> Notice:
 def _insert(rows: list[tuple]) -> int:
     return insert_rows(
         NoticeDelivery,
-        ["notice", "customer", "msisdn", "status", "attempts", "error", "created_at"],
+        [
+            "notice",
+            "customer",
+            "msisdn",
+            "status",
+            "attempts",
+            "error",
+            "created_at",
+            "next_attempt_at",
+            "retry_until",
+        ],
         rows,
     )
 
@@ -162,46 +173,32 @@ def withdraw_notice(notice: Notice, *, actor) -> Notice:
     return notice
 
 
-def deliver_notice(delivery_id: int) -> bool:
-    """Text one pending delivery; True when this call sent it."""
-    now = timezone.now()
-    claimed = NoticeDelivery.objects.filter(
-        pk=delivery_id, status=DeliveryStatus.PENDING, notice__status=NoticeStatus.PUBLISHED
-    ).update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if claimed != 1:
-        return False
-    delivery = NoticeDelivery.objects.select_related("notice").get(pk=delivery_id)
+def deliver_pending_notices(*, now=None, budget_seconds: float | None = None) -> int:
+    """A sweep of the notice outbox (the bulk lane): put back rows a dead worker left claimed,
+    then text what is due, oldest first, until nothing is due or the time budget is spent.
+    Returns how many were sent."""
+    now_of = outbox.clock(now)
+    rows = NoticeDelivery.objects.filter(notice__status=NoticeStatus.PUBLISHED)
+    outbox.recover_stale_claims(NoticeDelivery.objects.all(), now=now_of())
+    return outbox.sweep(
+        NoticeDelivery,
+        lambda: outbox.claim(rows, now=now_of(), limit=settings.OUTBOX_CLAIM_BATCH),
+        lambda claimed: deliver_claimed(claimed, now=now_of()),
+        budget_seconds=budget_seconds,
+    )
+
+
+def deliver_claimed(claimed: outbox.Claim, *, now=None) -> bool:
+    """Text one claimed delivery with no transaction open; True when the gateway took it."""
+    delivery = NoticeDelivery.objects.select_related("notice").get(pk=claimed.pk)
     try:
-        with transaction.atomic():
-            sms = send_sms(delivery.msisdn, delivery.notice.sms_body)
-            NoticeDelivery.objects.filter(pk=delivery_id).update(
-                status=DeliveryStatus.SENT, sms=sms, sent_at=timezone.now(), error=""
-            )
+        sms = deliver_sms(
+            delivery.msisdn, delivery.notice.sms_body, idempotency_key=delivery.idempotency_key
+        )
     except Exception as exc:  # noqa: BLE001 - any gateway failure is recorded and retried
-        logger.warning("notice delivery %s failed: %s", delivery_id, exc)
-        NoticeDelivery.objects.filter(pk=delivery_id).update(
-            status=(
-                DeliveryStatus.FAILED
-                if delivery.attempts >= MAX_ATTEMPTS
-                else DeliveryStatus.PENDING
-            ),
-            error=str(exc)[:300],
+        logger.warning("notice delivery %s failed: %s", delivery.pk, exc)
+        outbox.record_failure(
+            NoticeDelivery, claimed, f"{type(exc).__name__}: {exc}", now=now or timezone.now()
         )
         return False
-    return True
-
-
-def deliver_pending_notices(limit: int = 500) -> int:
-    """Send what is pending, oldest first; first put back rows a dead worker left claimed."""
-    stale = timezone.now() - datetime.timedelta(minutes=STALE_CLAIM_MINUTES)
-    NoticeDelivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=stale).update(
-        status=DeliveryStatus.PENDING
-    )
-    ids = list(
-        NoticeDelivery.objects.filter(
-            status=DeliveryStatus.PENDING, notice__status=NoticeStatus.PUBLISHED
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(deliver_notice(pk) for pk in ids)
+    return outbox.record_sent(NoticeDelivery, claimed, now=now or timezone.now(), sms=sms)

@@ -91,13 +91,30 @@ class NumberSequence(models.Model):
 
 
 class OutboundSms(models.Model):
-    """An SMS handed to the gateway. The default gateway only stores it here (the outbox)."""
+    """An SMS handed to the gateway (``portal.sms``); the default gateway only stores it here.
+
+    One row per message whatever the number of attempts: outbox deliveries find theirs again by
+    ``idempotency_key`` (the outbox row's key), a direct text uses ``sms-<id>``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the gateway")
+        SENT = "sent", _("Accepted by the gateway")
+        FAILED = "failed", _("Refused or unreachable gateway")
 
     msisdn = models.CharField(_("mobile number"), max_length=11, db_index=True)
     body = models.TextField(_("text"))
     # Verification codes and similar secrets are stored masked; the real text went to the phone.
     sensitive = models.BooleanField(_("contains a secret"), default=False)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=80, unique=True, null=True, blank=True, editable=False
+    )
+    error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbound SMS")
@@ -106,3 +123,7 @@ class OutboundSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.msisdn} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def gateway_key(self) -> str:
+        return self.idempotency_key or f"sms-{self.pk}"

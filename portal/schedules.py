@@ -57,8 +57,11 @@ DEFAULT_PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
     PeriodicTaskSpec(
         name="complaints: deliver notifications",
         task="complaints.tasks.deliver_pending_notifications",
-        description=_("Sends queued e-mails and SMS about tickets to customers and staff."),
-        every_seconds=30,
+        description=_(
+            "Sends queued e-mails and SMS to customers and staff; each run lasts at most "
+            "OUTBOX_SWEEP_SECONDS, so runs overlap and share a backlog between workers."
+        ),
+        every_seconds=10,
     ),
     PeriodicTaskSpec(
         name="billing: charge due instalments",

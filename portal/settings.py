@@ -13,6 +13,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -238,6 +239,35 @@ if PRODUCTION and CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCa
     )
 SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.OutboxBackend")
 
+# --- Outbox delivery (portal.outbox: notifications, surveys, notices) ---------------------------
+
+# A failed attempt is retried after OUTBOX_RETRY_FIRST_DELAY_SECONDS, doubling up to
+# OUTBOX_RETRY_LONGEST_DELAY_SECONDS (each jittered to between half and all of it), for
+# OUTBOX_RETRY_WINDOW_HOURS after the message was written; only then is it failed.
+OUTBOX_RETRY_FIRST_DELAY_SECONDS = env.int("OUTBOX_RETRY_FIRST_DELAY_SECONDS", default=30)
+OUTBOX_RETRY_LONGEST_DELAY_SECONDS = env.int("OUTBOX_RETRY_LONGEST_DELAY_SECONDS", default=3600)
+OUTBOX_RETRY_WINDOW_HOURS = env.float("OUTBOX_RETRY_WINDOW_HOURS", default=24)
+# A row a worker claimed and did not finish within this time (the worker died) is sent again,
+# with the same idempotency key. Longer than a claim batch can take at the gateways' timeouts.
+OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=600)
+# Rows claimed at once, and the longest a sweep runs before it hands the worker back.
+OUTBOX_CLAIM_BATCH = env.int("OUTBOX_CLAIM_BATCH", default=10)
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=25)
+if not 0 < OUTBOX_RETRY_FIRST_DELAY_SECONDS <= OUTBOX_RETRY_LONGEST_DELAY_SECONDS:
+    raise ImproperlyConfigured(
+        "OUTBOX_RETRY_FIRST_DELAY_SECONDS must be above 0 and at most "
+        "OUTBOX_RETRY_LONGEST_DELAY_SECONDS."
+    )
+if OUTBOX_CLAIM_BATCH < 1 or OUTBOX_SWEEP_SECONDS <= 0 or OUTBOX_RETRY_WINDOW_HOURS <= 0:
+    raise ImproperlyConfigured(
+        "OUTBOX_CLAIM_BATCH, OUTBOX_SWEEP_SECONDS and OUTBOX_RETRY_WINDOW_HOURS must be above 0."
+    )
+if OUTBOX_CLAIM_TIMEOUT_SECONDS < 2 * EMAIL_TIMEOUT * OUTBOX_CLAIM_BATCH:
+    # A live worker's claim must never look abandoned while it waits on a slow gateway.
+    raise ImproperlyConfigured(
+        "OUTBOX_CLAIM_TIMEOUT_SECONDS must be at least 2 x EMAIL_TIMEOUT x OUTBOX_CLAIM_BATCH."
+    )
+
 # --- REST API ----------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -409,9 +439,26 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
+# Three lanes (portal.celery.route_task): the default queue for sweeps and jobs, ".messages"
+# for what a customer waits for (notification delivery, surveys), ".bulk" for mass sends
+# (notices). A worker started without -Q consumes all three; an operator may give a lane
+# workers of its own (-Q celery.messages).
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name)
+    for name in (
+        CELERY_TASK_DEFAULT_QUEUE,
+        f"{CELERY_TASK_DEFAULT_QUEUE}.messages",
+        f"{CELERY_TASK_DEFAULT_QUEUE}.bulk",
+    )
+]
+CELERY_TASK_ROUTES = ("portal.celery.route_task",)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# On a broker loss a running task finishes (every task is idempotent and a delivery records
+# what the gateway said); its message comes back after the visibility timeout and finds
+# nothing left to do. Said explicitly: Celery 6 changes the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import TestCase
 from rest_framework.test import APIClient
 
 from portal.roles import Role
@@ -65,6 +66,13 @@ def require_service(name: str, available: bool, detail: str = "") -> None:
     if IN_CI:
         pytest.fail(f"CI=true and {message}", pytrace=False)
     pytest.skip(message)
+
+
+def texts_handed_over():
+    """A context in which texts reach the gateway as after a real commit. ``portal.sms.send_sms``
+    hands a text over once the request's transaction commits, a moment that never comes inside
+    a test's own transaction: this runs those callbacks when the block ends."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def wait_for(predicate, timeout: float = 30):
@@ -131,7 +139,8 @@ class WorkerProcess:
                 "--without-gossip",
                 "--without-mingle",
                 "--queues",
-                self.queue,
+                # The private default queue and its lanes (portal.celery.route_task).
+                f"{self.queue},{self.queue}.messages,{self.queue}.bulk",
                 "--hostname",
                 f"test-{self.queue}@%h",
             ],
@@ -179,11 +188,12 @@ def celery_worker(django_db_serialized_rollback, transactional_db, tmp_path):
     )
     queue = f"test-{uuid.uuid4().hex[:12]}"
     previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
+    # The prefixed key: Celery reads it before the plain one (config from Django settings).
+    app.conf["CELERY_TASK_DEFAULT_QUEUE"] = queue
     worker = WorkerProcess(queue, tmp_path / "worker.log")
     worker.start()
     try:
         yield worker
     finally:
         worker.stop()
-        app.conf.task_default_queue = previous_queue
+        app.conf["CELERY_TASK_DEFAULT_QUEUE"] = previous_queue

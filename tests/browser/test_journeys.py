@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from billing.models import Bill, PrepaidBalance
-from complaints import surveys
+from complaints import tasks
 from complaints.choices import SurveyStatus, TicketKind, TicketStatus
 from complaints.models import Survey, Ticket
 from complaints.services import open_ticket
@@ -156,7 +156,7 @@ def test_a_fault_from_the_call_to_the_survey(browser_context, demo):
     # The survey goes out when due (the beat job's work, done here at once): an SMS with a link.
     survey = Survey.objects.get(ticket=ticket)
     Survey.objects.filter(pk=survey.pk).update(send_after=timezone.now())
-    surveys.send_survey(survey.pk)
+    tasks.send_survey(survey.pk)
     sms = OutboundSms.objects.filter(msisdn=CUSTOMER1_MOBILE).latest("created_at")
     link = re.search(r"https?://\S+/survey/\S+/", sms.body).group(0)
     customer = browser_context.browser.new_context(

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from complaints import surveys
+from complaints import surveys, tasks
 from complaints.choices import SurveyStatus
 from complaints.models import Notification, Survey
 from complaints.selectors import low_score_surveys
@@ -77,8 +77,8 @@ def test_the_evaluation_is_sent_once_and_answered_without_the_resolved_question(
     Survey.objects.filter(pk=survey.pk).update(send_after=timezone.now())
 
     assert surveys.due_survey_ids() == [survey.pk]
-    assert surveys.send_survey(survey.pk) is True
-    assert surveys.send_survey(survey.pk) is False
+    assert tasks.send_survey(survey.pk) == 1
+    assert tasks.send_survey(survey.pk) == 0
     sms = Notification.objects.get(customer=order.customer, channel="sms")
     assert (sms.ticket, sms.address, order.number in sms.body) == (
         None,
@@ -107,7 +107,7 @@ def test_hall_evaluations_stay_off_the_ticket_review_lists(clerk, personas):
     order = advance_to(hall_order(clerk), OrderStatus.PAYMENT, clerk)
     survey = Survey.objects.get(service_order=order)
     Survey.objects.filter(pk=survey.pk).update(send_after=timezone.now())
-    surveys.send_survey(survey.pk)
+    tasks.send_survey(survey.pk)
     surveys.answer_survey(survey, score=1, resolved=None)
 
     Survey.objects.filter(pk=survey.pk).update(

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import surveys
+from complaints import surveys, tasks
 from complaints.choices import (
     CallbackOutcome,
     CallbackStatus,
@@ -21,8 +21,8 @@ from complaints.choices import (
     TicketKind,
     TicketStatus,
 )
+from complaints.delivery import deliver_due
 from complaints.models import Callback, Survey, Ticket, TicketAttachment
-from complaints.notifications import deliver_pending
 from complaints.services import (
     add_note,
     assign_ticket,
@@ -112,7 +112,7 @@ def resolved_fault(specialist, engineer, line) -> Ticket:
 def sent_survey(ticket) -> Survey:
     survey = ticket.surveys.get()
     Survey.objects.filter(pk=survey.pk).update(send_after=timezone.now())
-    assert surveys.send_survey(survey.pk)
+    assert tasks.send_survey(survey.pk)
     survey.refresh_from_db()
     return survey
 
@@ -289,7 +289,7 @@ def test_customer_sees_the_messages_sent_about_their_own_tickets_only(
 ):
     resolved_fault(specialist, engineer, line)
     make_ticket(specialist, line=other_line, subject="别人的工单")
-    deliver_pending()
+    deliver_due()
     client.force_login(customer_user)
 
     response = client.get(reverse("customer-messages"), headers=EN)

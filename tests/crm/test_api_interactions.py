@@ -12,6 +12,7 @@ from crm.models import Customer, IdentityVerification, Interaction
 from crm.services import record_verification, start_interaction
 from portal.models import OutboundSms
 from portal.roles import Role
+from tests.conftest import texts_handed_over
 from tests.crm.factories import CustomerFactory, resident_id
 
 EN = {"accept-language": "en"}
@@ -194,11 +195,12 @@ def test_interactions_filter_by_open_channel_staff_and_customer(
 def test_sending_a_code_answers_where_it_went_but_never_the_code(client, customer):
     call = start_call(client, customer=customer.pk)
 
-    response = client.post(
-        reverse("crm-interaction-send-code", args=[call["id"]]),
-        {"customer": customer.pk},
-        format="json",
-    )
+    with texts_handed_over():
+        response = client.post(
+            reverse("crm-interaction-send-code", args=[call["id"]]),
+            {"customer": customer.pk},
+            format="json",
+        )
 
     sms = OutboundSms.objects.get()
     code = re.search(r"\d{6}", sms.body).group()
@@ -216,11 +218,12 @@ def test_sending_a_code_answers_where_it_went_but_never_the_code(client, custome
 
 def test_the_texted_code_passes_sms_verification(client, customer):
     call = start_call(client, customer=customer.pk)
-    client.post(
-        reverse("crm-interaction-send-code", args=[call["id"]]),
-        {"customer": customer.pk},
-        format="json",
-    )
+    with texts_handed_over():
+        client.post(
+            reverse("crm-interaction-send-code", args=[call["id"]]),
+            {"customer": customer.pk},
+            format="json",
+        )
     code = re.search(r"\d{6}", OutboundSms.objects.get().body).group()
 
     response = verify(client, call["id"], customer, method="sms_code", sms_code=code)

@@ -39,6 +39,7 @@ from crm.contact_centre import agents_available, set_presence
 from crm.models import Customer, IdentityVerification, Product
 from portal.models import OutboundSms
 from portal.roles import Role
+from tests.conftest import texts_handed_over
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
 
 
@@ -218,7 +219,8 @@ def test_a_visitor_confirms_a_phone_number_by_sms_code(specialist):
     available(specialist)
     line = MobileLineFactory(msisdn=mobile_number(71_000_001))
 
-    chat = begin_visitor_chat(phone=line.msisdn, topic="查询套餐")
+    with texts_handed_over():
+        chat = begin_visitor_chat(phone=line.msisdn, topic="查询套餐")
     sms = OutboundSms.objects.get(msisdn=line.msisdn)
     code = re.search(r"\d{6}", sms.body).group(0)
     assert (chat.status, chat.customer, sms.sensitive) == (
@@ -244,7 +246,8 @@ def test_an_unknown_number_gets_no_code_and_a_wrong_code_counts(db):
     assert OutboundSms.objects.count() == 0
 
     line = MobileLineFactory(msisdn=mobile_number(71_000_002))
-    chat = begin_visitor_chat(phone=line.msisdn, topic="咨询")
+    with texts_handed_over():
+        chat = begin_visitor_chat(phone=line.msisdn, topic="咨询")
     confirm_visitor_chat(chat, code="000000" if "000000" not in _sent_code(line) else "111111")
 
     chat.refresh_from_db()

@@ -19,6 +19,7 @@ from crm.notices import create_notice, publish_notice
 from crm.telephony import answer_call, receive_call
 from portal.models import OutboundSms
 from portal.roles import Role
+from tests.conftest import texts_handed_over
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
 
 EN = {"accept-language": "en"}
@@ -51,9 +52,10 @@ def html(response) -> str:
 def test_a_visitor_confirms_the_phone_and_chats(client, specialist):
     line = MobileLineFactory(msisdn=mobile_number(74_000_001))
 
-    started = client.post(
-        reverse("crm-channels:chat-start"), {"phone": line.msisdn, "topic": "套餐"}
-    )
+    with texts_handed_over():
+        started = client.post(
+            reverse("crm-channels:chat-start"), {"phone": line.msisdn, "topic": "套餐"}
+        )
     code = re.search(r"\d{6}", OutboundSms.objects.get(msisdn=line.msisdn).body).group(0)
     confirmed = client.post(reverse("crm-channels:chat-confirm"), {"code": code})
     chat = ChatSession.objects.get()

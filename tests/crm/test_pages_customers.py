@@ -29,6 +29,7 @@ from crm.models import (
 from crm.services import create_service_order, start_interaction
 from portal.models import OutboundSms
 from portal.roles import Role
+from tests.conftest import texts_handed_over
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number, resident_id
 
 EN = {"accept-language": "en"}
@@ -459,7 +460,8 @@ def test_sms_code_is_sent_to_the_line_on_file_and_verifies_the_caller(
     client.force_login(specialist)
     start_call(client, customer)
 
-    sent = client.post(action_url("interaction-send-code", customer), headers=EN, follow=True)
+    with texts_handed_over():
+        sent = client.post(action_url("interaction-send-code", customer), headers=EN, follow=True)
     code = re.search(r"\d{6}", OutboundSms.objects.get().body).group(0)
     verified = client.post(
         action_url("interaction-verify", customer),

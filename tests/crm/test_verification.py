@@ -28,6 +28,7 @@ from crm.services import (
 )
 from portal.models import OutboundSms
 from portal.roles import Role
+from tests.conftest import texts_handed_over
 from tests.crm.factories import CustomerFactory
 
 
@@ -96,7 +97,8 @@ def test_service_password_is_stored_hashed_and_checked(call, customer, specialis
 
 
 def test_sms_code_goes_to_the_line_on_file_and_works_once(call, customer, specialist):
-    send_verification_code(call, customer, actor=specialist)
+    with texts_handed_over():
+        send_verification_code(call, customer, actor=specialist)
     sms = OutboundSms.objects.get()
     code = "".join(char for char in sms.body if char.isdigit())[:6]
 

@@ -517,13 +517,14 @@ def test_e_mail_copies_are_not_sent_to_a_customer_who_turned_them_off(
     signed_in, customer, mailoutbox
 ):
     from complaints.choices import NotificationStatus
+    from complaints.delivery import deliver_due
     from complaints.models import Notification
-    from complaints.notifications import deliver_pending, notify_account_holder
+    from complaints.notifications import notify_account_holder
 
     signed_in.post(reverse("selfservice:privacy"), {"notices_by_sms": "on"})
     notify_account_holder(customer, subject="余额不足", body="请及时充值")
 
-    deliver_pending()
+    deliver_due()
 
     statuses = dict(Notification.objects.values_list("channel", "status"))
     assert statuses == {"sms": NotificationStatus.SENT, "email": NotificationStatus.SKIPPED}

@@ -13,6 +13,7 @@ from portal.roles import Role
 from portal.selfservice.error_codes import SelfServiceErrorCode
 from portal.selfservice.models import PasswordResetRequest
 from portal.selfservice.services import SelfServiceError, request_password_reset, reset_password
+from tests.conftest import texts_handed_over
 from tests.crm.factories import CustomerFactory, MobileLineFactory
 
 NEW_PASSWORD = "Lantern-Harbour-2026"
@@ -37,7 +38,13 @@ def code_in_outbox(msisdn="18900000077") -> str:
 
 
 def ask(client, phone="18900000077", **extra):
-    return client.post(reverse("password-reset"), {"phone": phone}, **extra)
+    with texts_handed_over():
+        return client.post(reverse("password-reset"), {"phone": phone}, **extra)
+
+
+def request_reset(msisdn: str, **extra):
+    with texts_handed_over():
+        return request_password_reset(msisdn, **extra)
 
 
 def confirm(client, code, password=NEW_PASSWORD, phone="18900000077", **extra):
@@ -66,7 +73,7 @@ def test_the_whole_reset_journey_ends_with_a_sign_in_by_the_new_password(
 
 
 def test_the_outbox_keeps_the_code_hidden_and_the_database_only_its_hash(customer):
-    request_password_reset("18900000077")
+    request_reset("18900000077")
 
     sms = OutboundSms.objects.get()
     record = PasswordResetRequest.objects.get()
@@ -86,7 +93,7 @@ def test_an_unknown_number_gets_the_same_answer_and_no_sms(client, customer):
 
 
 def test_a_wrong_code_is_refused_on_the_code_field_and_counted(client, customer):
-    request_password_reset("18900000077")
+    request_reset("18900000077")
     right = code_in_outbox()
     wrong = "000000" if right != "000000" else "111111"
 
@@ -100,7 +107,7 @@ def test_a_wrong_code_is_refused_on_the_code_field_and_counted(client, customer)
 
 
 def test_after_five_wrong_codes_even_the_right_one_is_refused(customer, settings):
-    request_password_reset("18900000077")
+    request_reset("18900000077")
     right = code_in_outbox()
     wrong = "000000" if right != "000000" else "111111"
     for _try in range(settings.SELFSERVICE_RESET_MAX_ATTEMPTS):
@@ -114,7 +121,7 @@ def test_after_five_wrong_codes_even_the_right_one_is_refused(customer, settings
 
 
 def test_an_expired_code_is_refused(customer, customer_user):
-    request_password_reset("18900000077")
+    request_reset("18900000077")
     PasswordResetRequest.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
 
     with pytest.raises(SelfServiceError) as refused:
@@ -126,7 +133,7 @@ def test_an_expired_code_is_refused(customer, customer_user):
 
 
 def test_a_used_code_cannot_reset_twice(customer):
-    request_password_reset("18900000077")
+    request_reset("18900000077")
     code = code_in_outbox()
     reset_password("18900000077", code, NEW_PASSWORD)
 
@@ -136,9 +143,9 @@ def test_a_used_code_cannot_reset_twice(customer):
 
 def test_a_newer_code_replaces_the_older_one(customer, settings):
     settings.SELFSERVICE_RESET_RESEND_SECONDS = 0
-    request_password_reset("18900000077")
+    request_reset("18900000077")
     first = code_in_outbox()
-    request_password_reset("18900000077")
+    request_reset("18900000077")
     second = code_in_outbox()
 
     if first != second:
@@ -150,7 +157,7 @@ def test_a_newer_code_replaces_the_older_one(customer, settings):
 def test_a_weak_new_password_is_refused_by_djangos_validators_and_the_code_stays_valid(
     client, customer, customer_user
 ):
-    request_password_reset("18900000077")
+    request_reset("18900000077")
     code = code_in_outbox()
 
     weak = confirm(client, code, password="12345678", headers=EN)
@@ -195,10 +202,10 @@ def test_codes_are_rate_limited_per_number_unknown_numbers_alike(client, custome
 
 
 def test_a_second_code_within_the_resend_interval_is_refused(customer):
-    request_password_reset("18900000077")
+    request_reset("18900000077")
 
     with pytest.raises(SelfServiceError) as refused:
-        request_password_reset("18900000077")
+        request_reset("18900000077")
 
     assert refused.value.code == SelfServiceErrorCode.RESET_RATE_LIMITED
 
@@ -233,7 +240,7 @@ def test_the_code_page_without_a_request_goes_back_to_the_first_step(client):
 def test_a_reset_lifts_the_sign_in_lockout_of_the_number(client, customer, settings):
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("login"), {"username": "18900000077", "password": "guess"})
-    request_password_reset("18900000077")
+    request_reset("18900000077")
     reset_password("18900000077", code_in_outbox(), NEW_PASSWORD)
 
     response = client.post(reverse("login"), {"username": "18900000077", "password": NEW_PASSWORD})

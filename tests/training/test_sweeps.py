@@ -9,7 +9,8 @@ from django.utils import timezone
 from complaints.choices import NotificationStatus, TicketKind, TicketStatus
 from complaints.models import Notification, Survey
 from complaints.services import assign_ticket, resolve_ticket, transition_ticket
-from complaints.surveys import answer_survey, send_survey
+from complaints.surveys import answer_survey
+from complaints.tasks import send_survey
 from portal.roles import Role
 from tests.complaints.factories import make_ticket
 from tests.crm.factories import MobileLineFactory
