@@ -54,6 +54,20 @@ def personas(make_user):
 
 
 @pytest.fixture
+def sms_gateway(tmp_path, settings, monkeypatch):
+    """The SMS centre of this test (``tests.gateways.RecordingSmsGateway``), for the test's own
+    process and for the workers it starts (they inherit the environment)."""
+    from tests.gateways import RecordingSmsGateway
+
+    folder = tmp_path / "sms-gateway"
+    folder.mkdir()
+    monkeypatch.setenv("TEST_SMS_GATEWAY_DIR", str(folder))
+    monkeypatch.setenv("SMS_BACKEND", "tests.gateways.RecordingSmsGateway")
+    settings.SMS_BACKEND = "tests.gateways.RecordingSmsGateway"
+    return RecordingSmsGateway(folder)
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 
