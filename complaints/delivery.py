@@ -20,6 +20,7 @@ from complaints import surveys
 from complaints.choices import NotificationChannel, NotificationStatus
 from complaints.models import Notification
 from portal import outbox
+from portal.models import DeliveryRetry
 from portal.selfservice.selectors import email_opt_outs
 from portal.sms import deliver_sms
 
@@ -76,9 +77,7 @@ def deliver_claimed(claimed: outbox.Claim, *, now=None) -> bool:
         logger.warning(
             "notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc
         )
-        status = outbox.record_failure(
-            Notification, claimed, f"{type(exc).__name__}: {exc}", now=now or timezone.now()
-        )
+        status = outbox.record_failure(Notification, claimed, exc, now=now or timezone.now())
         if status == NotificationStatus.FAILED:
             _after_undelivered(notification)
         return False
@@ -121,6 +120,14 @@ def send_email(notification: Notification) -> None:
             "X-Loop": settings.CRM_MAIL_IN_ADDRESS,
         },
     ).send(fail_silently=False)
+
+
+def retry_messages(rows, *, actor, scope: str) -> int:
+    """A supervisor sends failed or delayed messages again now (with a fresh retry window);
+    recorded with how many. ``rows`` come from ``selectors.undelivered_messages``."""
+    return outbox.retry_rows(
+        rows, actor=actor, outbox=DeliveryRetry.Outbox.NOTIFICATIONS, scope=scope
+    )
 
 
 def _after_undelivered(notification: Notification) -> None:

@@ -30,6 +30,7 @@ from complaints.choices import (
     TicketKind,
     TicketStatus,
 )
+from complaints.delivery import deliver_now
 from complaints.escalation import escalate_breached_tickets
 from complaints.models import Survey, Ticket
 from complaints.services import (
@@ -39,7 +40,6 @@ from complaints.services import (
     resolve_ticket,
     transition_ticket,
 )
-from complaints.delivery import deliver_now
 from complaints.surveys import answer_survey, create_due_callbacks, send_survey
 from crm.choices import Channel
 from crm.demo import DEMO_CUSTOMERS, ORDER_NOTE

@@ -378,6 +378,7 @@ class Notification(OutboxFields):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
+        permissions = [("retry_notification", "Can send failed or delayed messages again")]
         indexes = [
             models.Index(
                 fields=["status", "priority", "next_attempt_at"], name="complaints_notify_due_idx"

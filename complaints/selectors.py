@@ -48,6 +48,7 @@ from complaints.models import (
     TicketUserObjectPermission,
 )
 from complaints.permissions import queues_of
+from portal import outbox
 from portal.roles import Role
 
 # A ticket is "due soon" on the escalation board within this much of its deadline.
@@ -246,6 +247,14 @@ def low_score_surveys(user, *, days: int = 30) -> QuerySet[Survey]:
         .select_related("ticket__customer", "ticket__assignee")
         .order_by("-answered_at")
     )
+
+
+def undelivered_messages(user) -> QuerySet[Notification]:
+    """Messages that failed for good or wait for another attempt after failed ones (the outbox
+    page of supervisors), with their ticket; nothing for anyone who may not read the outbox."""
+    if not user.has_perm("complaints.view_notification"):
+        return Notification.objects.none()
+    return Notification.objects.filter(outbox.PROBLEMS).select_related("ticket")
 
 
 def _low_scores() -> QuerySet[Survey]:

@@ -702,6 +702,7 @@ class NoticeDelivery(OutboxFields):
         verbose_name = _("notice delivery")
         verbose_name_plural = _("notice deliveries")
         ordering = ["notice", "pk"]
+        permissions = [("retry_noticedelivery", "Can send failed or delayed notice SMS again")]
         constraints = [
             models.UniqueConstraint(fields=["notice", "customer"], name="uniq_notice_customer")
         ]

@@ -100,6 +100,22 @@ def deliveries_of(notice: Notice) -> QuerySet[NoticeDelivery]:
     return notice.deliveries.select_related("customer").order_by("pk")
 
 
+def notices_with_undelivered(user) -> QuerySet[Notice]:
+    """Published notices some of whose SMS failed or wait for another attempt, with those
+    counts (the outbox page of supervisors), newest first."""
+    if not user.has_perm("crm.view_noticedelivery"):
+        return Notice.objects.none()
+    failed = Q(deliveries__status=DeliveryStatus.FAILED)
+    delayed = Q(deliveries__status=DeliveryStatus.PENDING, deliveries__attempts__gt=0)
+    return (
+        Notice.objects.filter(status=NoticeStatus.PUBLISHED)
+        .annotate(failed=Count("deliveries", filter=failed))
+        .annotate(delayed=Count("deliveries", filter=delayed))
+        .filter(Q(failed__gt=0) | Q(delayed__gt=0))
+        .order_by("-published_at", "-pk")
+    )
+
+
 def delivery_counts(notice: Notice) -> dict[str, int]:
     """How many of the notice's deliveries are in each status (one query)."""
     counts = dict(

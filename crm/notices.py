@@ -27,6 +27,7 @@ from crm.choices import Segment
 from crm.models import Customer
 from portal import outbox
 from portal.bulk_sql import insert_rows
+from portal.models import DeliveryRetry
 from portal.sms import deliver_sms
 
 logger = logging.getLogger(__name__)
@@ -173,6 +174,17 @@ def withdraw_notice(notice: Notice, *, actor) -> Notice:
     return notice
 
 
+def retry_notice_deliveries(notice: Notice, *, actor) -> int:
+    """A supervisor sends a published notice's failed or delayed SMS again now (with a fresh
+    retry window); recorded with how many. A withdrawn notice sends nothing more."""
+    return outbox.retry_rows(
+        NoticeDelivery.objects.filter(notice=notice, notice__status=NoticeStatus.PUBLISHED),
+        actor=actor,
+        outbox=DeliveryRetry.Outbox.NOTICES,
+        scope=notice.title,
+    )
+
+
 def deliver_pending_notices(*, now=None, budget_seconds: float | None = None) -> int:
     """A sweep of the notice outbox (the bulk lane): put back rows a dead worker left claimed,
     then text what is due, oldest first, until nothing is due or the time budget is spent.
@@ -197,8 +209,6 @@ def deliver_claimed(claimed: outbox.Claim, *, now=None) -> bool:
         )
     except Exception as exc:  # noqa: BLE001 - any gateway failure is recorded and retried
         logger.warning("notice delivery %s failed: %s", delivery.pk, exc)
-        outbox.record_failure(
-            NoticeDelivery, claimed, f"{type(exc).__name__}: {exc}", now=now or timezone.now()
-        )
+        outbox.record_failure(NoticeDelivery, claimed, exc, now=now or timezone.now())
         return False
     return outbox.record_sent(NoticeDelivery, claimed, now=now or timezone.now(), sms=sms)

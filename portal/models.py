@@ -127,3 +127,27 @@ class OutboundSms(models.Model):
     @property
     def gateway_key(self) -> str:
         return self.idempotency_key or f"sms-{self.pk}"
+
+
+class DeliveryRetry(models.Model):
+    """Append-only: a staff member sent failed or delayed messages again (``portal.outbox``)."""
+
+    class Outbox(models.TextChoices):
+        NOTIFICATIONS = "notifications", _("Messages to customers and staff")
+        NOTICES = "notices", _("Notices by SMS")
+
+    actor = models.ForeignKey(
+        "portal.User", verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    outbox = models.CharField(_("outbox"), max_length=16, choices=Outbox.choices)
+    scope = models.CharField(_("what"), max_length=200)
+    row_count = models.PositiveIntegerField(_("messages"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("delivery retry")
+        verbose_name_plural = _("delivery retries")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outbox_display()}: {self.row_count}"

@@ -28,12 +28,18 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.masking import mask_pii
+from portal.models import DeliveryRetry
+
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 ERROR_LENGTH = 300
+# Waiting for another attempt after failed ones; and what a person may want to look at.
+DELAYED = Q(status=PENDING, attempts__gt=0)
+PROBLEMS = Q(status=FAILED) | DELAYED
 
 
 def default_retry_until() -> datetime.datetime:
@@ -125,10 +131,16 @@ def record_outcome(model, claim: Claim, status: str, *, error: str = "") -> bool
 
 
 def record_failure(
-    model, claim: Claim, error: str, *, now: datetime.datetime, policy: RetryPolicy | None = None
+    model,
+    claim: Claim,
+    exc: Exception,
+    *,
+    now: datetime.datetime,
+    policy: RetryPolicy | None = None,
 ) -> str | None:
     """A failed attempt: back to pending for a later attempt, or failed once the row's retry
-    window has passed. Returns the new status (None when the claim was no longer current)."""
+    window has passed. The error is kept for staff (numbers in it masked, as in the logs).
+    Returns the new status (None when the claim was no longer current)."""
     row = (
         model.objects.filter(pk=claim.pk, status=SENDING, claimed_at=claim.claimed_at)
         .values("attempts", "retry_until")
@@ -138,9 +150,10 @@ def record_failure(
         return None
     next_attempt_at = now + (policy or retry_policy()).delay(row["attempts"])
     status = FAILED if next_attempt_at > row["retry_until"] else PENDING
-    updated = model.objects.filter(pk=claim.pk, status=SENDING, claimed_at=claim.claimed_at).update(
-        status=status, next_attempt_at=next_attempt_at, error=error[:ERROR_LENGTH]
-    )
+    error = mask_pii(f"{type(exc).__name__}: {exc}")[:ERROR_LENGTH]
+    updated = model.objects.filter(
+        pk=claim.pk, status=SENDING, claimed_at=claim.claimed_at
+    ).update(status=status, next_attempt_at=next_attempt_at, error=error)
     return status if updated else None
 
 
@@ -152,13 +165,37 @@ def recover_stale_claims(rows: QuerySet, *, now: datetime.datetime) -> int:
     )
 
 
-def retry_rows(rows: QuerySet, *, now: datetime.datetime) -> int:
-    """Failed (or delayed) rows due again now, with a fresh retry window: a person's decision."""
-    return rows.filter(status__in=(PENDING, FAILED)).update(
+def backlog(rows: QuerySet, *, now: datetime.datetime | None = None) -> dict:
+    """What waits in an outbox (one query; sent rows are never read): ``due`` now, ``delayed``
+    after failed attempts, being ``sending``, ``failed`` for good, and the age in seconds of the
+    oldest due row (None when nothing is due)."""
+    now = now or timezone.now()
+    due = Q(status=PENDING, next_attempt_at__lte=now)
+    counts = rows.filter(status__in=(PENDING, SENDING, FAILED)).aggregate(
+        due=Count("pk", filter=due),
+        delayed=Count("pk", filter=DELAYED),
+        sending=Count("pk", filter=Q(status=SENDING)),
+        failed=Count("pk", filter=Q(status=FAILED)),
+        oldest_due=Min("next_attempt_at", filter=due),
+    )
+    oldest = counts.pop("oldest_due")
+    counts["oldest_due_age_s"] = round((now - oldest).total_seconds(), 1) if oldest else None
+    return counts
+
+
+@transaction.atomic
+def retry_rows(rows: QuerySet, *, actor, outbox: str, scope: str) -> int:
+    """A staff member's decision: failed and delayed rows are due again now, with a fresh retry
+    window; the decision is recorded with how many it concerned. Returns that number."""
+    now = timezone.now()
+    count = rows.filter(PROBLEMS).update(
         status=PENDING,
         next_attempt_at=now,
         retry_until=now + datetime.timedelta(hours=settings.OUTBOX_RETRY_WINDOW_HOURS),
     )
+    if count:
+        DeliveryRetry.objects.create(actor=actor, outbox=outbox, scope=scope[:200], row_count=count)
+    return count
 
 
 def clock(now: datetime.datetime | None = None) -> Callable[[], datetime.datetime]:

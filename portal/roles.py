@@ -211,6 +211,9 @@ _EXTRA_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "complaints.view_callback",
         "complaints.change_callback",
         "complaints.view_notification",
+        # Issue 13: the outbox page, where failed and delayed messages are sent again.
+        "complaints.retry_notification",
+        "portal.view_deliveryretry",
     ),
     Role.CUSTOMER: (),
 }
@@ -283,6 +286,7 @@ _CONTACT_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "crm.add_notice",
         "crm.change_notice",
         "crm.view_noticedelivery",
+        "crm.retry_noticedelivery",
     ),
     Role.CUSTOMER: (),
 }

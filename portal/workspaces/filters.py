@@ -14,15 +14,18 @@ from billing.choices import InstalmentPlanStatus
 from billing.models import InstalmentPlan
 from complaints.choices import (
     OPEN_STATUSES,
+    NotificationChannel,
+    NotificationStatus,
     Priority,
     Queue,
     TicketCategory,
     TicketStatus,
 )
-from complaints.models import Survey, Ticket
+from complaints.models import Notification, Survey, Ticket
 from complaints.selectors import breached_q, due_soon_q
 from crm.choices import ORDER_OPEN_STATUSES, OrderKind, OrderStatus
 from crm.models import ServiceOrder
+from portal import outbox
 from portal.workspaces.listing import SortFilter
 
 ANY = ("all", pgettext_lazy("filter", "All"))
@@ -219,6 +222,50 @@ class LowScoreFilter(filters.FilterSet):
             return queryset
         since = timezone.now() - datetime.timedelta(days=int(value))
         return queryset.filter(answered_at__gte=since)
+
+
+class UndeliveredMessageFilter(filters.FilterSet):
+    """The supervisor's outbox page: failed messages, delayed ones, or both; by channel."""
+
+    state = filters.ChoiceFilter(
+        label=_("Delivery"),
+        choices=(
+            ("failed", _("Failed for good")),
+            ("delayed", _("Delayed (will be tried again)")),
+            ANY,
+        ),
+        method="filter_state",
+        empty_label=None,
+    )
+    channel = filters.ChoiceFilter(
+        label=_("Channel"),
+        choices=NotificationChannel.choices,
+        empty_label=pgettext_lazy("filter", "All"),
+    )
+    sort = SortFilter(
+        fields=(
+            ("created_at", "created"),
+            ("next_attempt_at", "next_attempt"),
+            ("attempts", "attempts"),
+        ),
+        field_labels={
+            "created_at": _("Written at"),
+            "next_attempt_at": _("Next attempt"),
+            "attempts": _("Attempts"),
+        },
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["state", "channel"]
+
+    def filter_state(self, queryset, name, value):
+        if value == "failed":
+            return queryset.filter(status=NotificationStatus.FAILED)
+        if value == "delayed":
+            return queryset.filter(outbox.DELAYED)
+        return queryset
 
 
 def recent_months(count: int = 12) -> list[tuple[str, str]]:

@@ -19,4 +19,6 @@ urlpatterns = [
     ),
     path("sales/recommendation/", views.PlanRecommendationView.as_view(), name="recommendation"),
     path("sales/my-sales/", views.MySalesView.as_view(), name="my-sales"),
+    path("supervisor/messages/", views.UndeliveredMessagesView.as_view(), name="undelivered"),
+    path("supervisor/messages/retry/", views.RetryMessagesView.as_view(), name="retry-messages"),
 ]

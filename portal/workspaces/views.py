@@ -7,6 +7,8 @@
 - Complaint coordinator: billing disputes and low-score reviews as lists with their actions;
   the escalation board is complaints'.
 - Sales advisor: the plan recommendation from a line's usage and "my sales".
+- Supervisor: the messages that did not go out (failed or delayed), sent again on request; the
+  supervisor's landing page is the dashboard (``portal.reports``).
 
 Views are thin: reads from scoped selectors (an object outside the user's scope is a 404),
 one service per POST, a refusal shown on the form that asked (400). A page belongs to the
@@ -14,7 +16,7 @@ roles in ``portal_roles`` (others get 403, anonymous visitors the sign-in page).
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +24,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -29,10 +32,13 @@ from billing.forms import IdentityCheckForm
 from billing.recommendation import recommend_plan
 from complaints import selectors as tickets
 from complaints.choices import OPEN_STATUSES, REOPENABLE, FaultLocation, Queue
+from complaints.delivery import retry_messages
 from complaints.forms import LowScoreReviewForm, add_service_error
-from complaints.models import Survey, Ticket
+from complaints.models import Notification, Survey, Ticket
 from complaints.permissions import COMPLAINT_DESK
 from complaints.surveys import review_low_score
+from crm.channel_models import Notice, NoticeDelivery
+from crm.channel_selectors import notices_with_undelivered
 from crm.choices import (
     OrderKind,
     SubscriptionKind,
@@ -42,8 +48,10 @@ from crm.choices import (
 from crm.forms import OrderCustomerForm
 from crm.masking import mask_pii
 from crm.models import Customer, ServiceOrder, Subscription
+from crm.notices import retry_notice_deliveries
 from crm.services import gate_account_detail, verify_document_at_counter
 from crm.views import CUSTOMER_DESK, StaffPageMixin
+from portal import outbox
 from portal.errors import DomainError
 from portal.roles import Role
 from portal.views import RoleWorkspaceView
@@ -56,6 +64,7 @@ DOMAIN_ERRORS = (DomainError, ValidationError)
 SEARCH_TARGET = "search-results"
 
 FAULT_DESK = (Role.TECH_SUPPORT, Role.SUPERVISOR)
+NOTICES_SHOWN = 20
 SALES_DESK = (Role.SALES_ADVISOR,)
 
 
@@ -318,6 +327,95 @@ class LowScoreReviewView(StaffPageMixin, View):
         if back and url_has_allowed_host_and_scheme(back, allowed_hosts={self.request.get_host()}):
             return back
         return reverse("workspaces:low-scores")
+
+
+# --- Supervisor: messages that did not go out ---------------------------------------------------
+
+
+class UndeliveredMessagesView(StaffPageMixin, ListPage, View):
+    """Failed and delayed messages (SMS and e-mail) with the outbox's counts, notices whose SMS
+    did not all go out, and a button to send them again."""
+
+    portal_roles = (Role.SUPERVISOR,)
+    permission_required = ("complaints.view_notification", "crm.view_noticedelivery")
+    filterset_class = filters.UndeliveredMessageFilter
+    template_name = "workspaces/undelivered.html"
+    results_template = "workspaces/_undelivered_rows.html"
+    default_filters = {"state": "all"}
+    default_sort = "-created"
+
+    def get_queryset(self):
+        return tickets.undelivered_messages(self.request.user)
+
+    def extra_context(self) -> dict:
+        user = self.request.user
+        return {
+            "message_counts": outbox.backlog(Notification.objects.all()),
+            "notice_counts": outbox.backlog(NoticeDelivery.objects.all()),
+            "notices": list(notices_with_undelivered(user)[:NOTICES_SHOWN]),
+            "may_retry": user.has_perm("complaints.retry_notification"),
+            "may_retry_notices": user.has_perm("crm.retry_noticedelivery"),
+        }
+
+
+class RetryMessagesView(StaffPageMixin, View):
+    """POST: send again one message (``message``), every failed or delayed message the filters
+    select (``all``, with the page's filters), or one notice's SMS (``notice``)."""
+
+    portal_roles = (Role.SUPERVISOR,)
+    permission_required = ("complaints.view_notification",)
+
+    def post(self, request):
+        if "notice" in request.POST:
+            return self.retry_notice(request)
+        if not request.user.has_perm("complaints.retry_notification"):
+            raise PermissionDenied
+        rows = tickets.undelivered_messages(request.user)
+        if "message" in request.POST:
+            rows = rows.filter(pk=_id_or_404(request.POST["message"]))
+            scope = _("message %(id)s") % {"id": request.POST["message"]}
+        else:
+            filterset = filters.UndeliveredMessageFilter(request.POST, queryset=rows)
+            rows = filterset.qs.order_by()
+            scope = _("every message the filters selected")
+        count = retry_messages(rows, actor=request.user, scope=scope)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s message will be sent again now.",
+                "%(count)s messages will be sent again now.",
+                count,
+            )
+            % {"count": count},
+        )
+        return HttpResponseRedirect(reverse("workspaces:undelivered"))
+
+    def retry_notice(self, request):
+        if not request.user.has_perm("crm.retry_noticedelivery"):
+            raise PermissionDenied
+        try:
+            notice = notices_with_undelivered(request.user).get(
+                pk=_id_or_404(request.POST["notice"])
+            )
+        except Notice.DoesNotExist as exc:
+            raise Http404 from exc
+        count = retry_notice_deliveries(notice, actor=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s SMS of the notice “%(title)s” will be sent again now.",
+                "%(count)s SMS of the notice “%(title)s” will be sent again now.",
+                count,
+            )
+            % {"count": count, "title": notice.title},
+        )
+        return HttpResponseRedirect(reverse("workspaces:undelivered"))
+
+
+def _id_or_404(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise Http404
+    return int(value)
 
 
 # --- Sales advisor: plan recommendation and my sales ---------------------------------------------

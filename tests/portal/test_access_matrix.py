@@ -214,7 +214,9 @@ MATRIX: dict[str, str] = {
     "workspaces:low-scores": "403 403 200 403 200 403 403 302",
     "workspaces:my-sales": "403 403 403 200 403 403 403 302",
     "workspaces:recommendation": "403 403 403 200 403 403 403 302",
+    "workspaces:retry-messages": "403 403 403 403 405 403 403 302",
     "workspaces:search": "200 403 403 403 200 403 403 302",
+    "workspaces:undelivered": "403 403 403 403 200 403 403 302",
 }
 
 
