@@ -1,6 +1,8 @@
 """Shared fixtures: a user per role (the personas), API clients, real services and workers."""
 
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -10,9 +12,11 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 from django.test import TestCase
+from kombu import Connection
 from rest_framework.test import APIClient
 
 from portal.roles import Role
@@ -122,12 +126,94 @@ def database_url_for_subprocess() -> str:
     raise NotImplementedError(connection.vendor)
 
 
-class WorkerProcess:
-    """A real ``celery worker`` child process consuming one private queue of the real broker."""
+def redis_up(url: str) -> bool:
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
 
-    def __init__(self, queue: str, log_path: Path):
+
+def publish(url: str, task, *args, queue: str) -> None:
+    """Send a task over its own short-timeout connection (as beat would), no retries."""
+    options = {"socket_connect_timeout": 2, "socket_timeout": 2}
+    with Connection(url, connect_timeout=2, transport_options=options) as connection:
+        task.apply_async(args=args, connection=connection, queue=queue, retry=False)
+
+
+class PrivateRedis:
+    """A throw-away redis-server a test may stop, start again on the same port, or pause
+    (SIGSTOP: connections are accepted and never answered); the shared one stays up."""
+
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        self.dir = folder
+        self.process: subprocess.Popen | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if not wait_for(lambda: redis_up(self.url()), 10):
+            raise RuntimeError("private redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.resume()
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def pause(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    require_service("redis-server", shutil.which("redis-server") is not None, "binary not found")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+class WorkerProcess:
+    """A real ``celery worker`` child process consuming one private queue (and its lanes) of the
+    real broker. ``pool`` "solo" runs tasks in the worker process itself; "prefork" is what
+    production runs (``--concurrency`` children). ``env`` adds settings for this worker."""
+
+    def __init__(
+        self,
+        queue: str,
+        log_path: Path,
+        *,
+        pool: str = "solo",
+        concurrency: int = 1,
+        env: dict | None = None,
+    ):
         self.queue = queue
         self.log_path = log_path
+        self.pool = pool
+        self.concurrency = concurrency
+        self.env = env or {}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -136,6 +222,7 @@ class WorkerProcess:
             "DATABASE_URL": database_url_for_subprocess(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "CELERY_DEFAULT_QUEUE": self.queue,
+            **self.env,
         }
         self.log_file = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -147,7 +234,9 @@ class WorkerProcess:
                 "portal",
                 "worker",
                 "--pool",
-                "solo",
+                self.pool,
+                "--concurrency",
+                str(self.concurrency),
                 "--loglevel",
                 "INFO",
                 "--without-gossip",
@@ -162,6 +251,8 @@ class WorkerProcess:
             env=env,
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
+            # Its own process group: a test may kill the worker with its pool children.
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -172,6 +263,15 @@ class WorkerProcess:
             time.sleep(0.2)
         raise RuntimeError(f"worker did not become ready in 30 s:\n{self.log()}")
 
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """``kill -9`` of the worker and its pool children, as a crash or an OOM kill does."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -181,7 +281,7 @@ class WorkerProcess:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
         self.log_file.close()
 

@@ -7,15 +7,11 @@ outage test stops and starts again.
 """
 
 import os
-import shutil
-import subprocess
 import time
 import uuid
 
 import pytest
-import redis
 from django.utils import timezone
-from kombu import Connection
 
 from complaints import tasks
 from complaints.choices import SurveyStatus, TicketEventKind, TicketStatus
@@ -24,25 +20,11 @@ from complaints.services import assign_ticket, resolve_ticket, transition_ticket
 from portal.models import OutboundSms
 from portal.roles import Role
 from tests.complaints.factories import make_ticket
-from tests.conftest import WorkerProcess, free_port, require_service, wait_for
+from tests.conftest import WorkerProcess, publish, redis_up, require_service, wait_for
 
 SHARED_REDIS = os.environ.get("CELERY_BROKER_URL", "")
 if not SHARED_REDIS.startswith("redis://"):
     SHARED_REDIS = "redis://127.0.0.1:6379/0"
-
-
-def redis_up(url: str) -> bool:
-    try:
-        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-def publish(url: str, task, *args, queue: str) -> None:
-    """Send a task over its own short-timeout connection (as beat would), no retries."""
-    options = {"socket_connect_timeout": 2, "socket_timeout": 2}
-    with Connection(url, connect_timeout=2, transport_options=options) as connection:
-        task.apply_async(args=args, connection=connection, queue=queue, retry=False)
 
 
 def resolved_ticket(personas):
@@ -115,61 +97,13 @@ def test_two_workers_duplicates_and_a_restart_send_each_survey_once(personas, wo
     assert sent_events.count() == len(tickets)
 
 
-class PrivateRedis:
-    """A throw-away redis-server this test may stop and start (the shared one stays up)."""
-
-    def __init__(self, tmp_path):
-        self.port = free_port()
-        self.dir = tmp_path
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if not wait_for(lambda: redis_up(self.url), 10):
-            raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    require_service("redis-server", shutil.which("redis-server") is not None, "binary not found")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.mark.celery_worker
 def test_a_survey_resolved_during_a_redis_outage_goes_out_when_redis_is_back(
     personas, workers, private_redis, settings
 ):
     settings.COMPLAINTS_SURVEY_DELAY_HOURS = 0
     queue = f"test-outage-{uuid.uuid4().hex[:8]}"
-    worker = workers(private_redis.url, queue, "worker")
+    worker = workers(private_redis.url(), queue, "worker")
 
     private_redis.stop()
     started = time.monotonic()
@@ -177,7 +111,7 @@ def test_a_survey_resolved_during_a_redis_outage_goes_out_when_redis_is_back(
     resolving_took = time.monotonic() - started
     # Beat's sweep cannot reach the broker either: the survey stays a row in the database.
     with pytest.raises(Exception):  # noqa: B017 - kombu raises its OperationalError
-        publish(private_redis.url, tasks.dispatch_due_surveys, queue=queue)
+        publish(private_redis.url(), tasks.dispatch_due_surveys, queue=queue)
 
     survey = ticket.surveys.get()
     assert resolving_took < 2, "resolving must not wait for the broker"
@@ -188,7 +122,7 @@ def test_a_survey_resolved_during_a_redis_outage_goes_out_when_redis_is_back(
     # The worker reconnects on its own; the next sweep after that sends the survey.
     def sweep_and_check():
         try:
-            publish(private_redis.url, tasks.dispatch_due_surveys, queue=queue)
+            publish(private_redis.url(), tasks.dispatch_due_surveys, queue=queue)
         except Exception:  # noqa: BLE001 - the broker may still be coming back
             return False
         return wait_for(
