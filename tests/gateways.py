@@ -39,7 +39,7 @@ class RecordingSmsGateway:
         if delay.exists():
             time.sleep(float(delay.read_text()))
         with self._locked():
-            repeat = idempotency_key in self.accepted_keys()
+            repeat = self._seen(idempotency_key)
             self._write(
                 {
                     "key": idempotency_key,
@@ -86,6 +86,15 @@ class RecordingSmsGateway:
             path.touch()
         else:
             path.unlink(missing_ok=True)
+
+    def _seen(self, key: str) -> bool:
+        """Whether the key was accepted before (a marker file per key: no log to re-read)."""
+        marker = self.folder / "keys" / key
+        marker.parent.mkdir(exist_ok=True)
+        if marker.exists():
+            return True
+        marker.touch()
+        return False
 
     @contextmanager
     def _locked(self):

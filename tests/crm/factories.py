@@ -17,7 +17,9 @@ from tests.portal.factories import UserFactory
 
 
 def resident_id(n: int, birth: str = "19850615") -> str:
-    body = f"310104{birth}{n % 1000:03d}"
+    # 1,000 sequence numbers a birthday: the next thousand are born a day later.
+    born = datetime.datetime.strptime(birth, "%Y%m%d").date() + datetime.timedelta(n // 1000)
+    body = f"310104{born:%Y%m%d}{n % 1000:03d}"
     return body + ric.calc_check_digit(body + "0")
 
 

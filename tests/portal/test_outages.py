@@ -4,16 +4,35 @@ it. The gateway is ``tests.gateways.RecordingSmsGateway``, which honours idempot
 logs every call, so "delivered once" is counted, not assumed.
 """
 
+import os
+import subprocess
+import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 
+import environ
 import pytest
+from django.conf import settings
+from django.test import Client
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from complaints import tasks
-from complaints.choices import NotificationStatus
-from complaints.models import Notification
+from complaints.choices import NotificationStatus, SurveyStatus, TicketStatus
+from complaints.models import Notification, Survey
 from complaints.notifications import notify_account_holder
-from tests.conftest import WorkerProcess, publish, wait_for
+from complaints.services import assign_ticket, resolve_ticket, transition_ticket
+from portal.roles import Role
+from tests.complaints.factories import make_ticket
+from tests.conftest import (
+    BASE_DIR,
+    WorkerProcess,
+    database_url_for_subprocess,
+    publish,
+    wait_for,
+)
 from tests.crm.factories import CustomerFactory
 
 
@@ -136,3 +155,162 @@ def test_a_worker_killed_after_the_gateway_accepted_causes_no_second_delivery(
     calls = [call for call in sms_gateway.calls() if call["key"] == accepted]
     assert [call["outcome"] for call in calls] == ["delivered", "repeat"]
     assert sms_gateway.deliveries_per_key() == {row.idempotency_key: 1 for row in rows}
+
+
+# --- the whole site: web, worker and beat through Redis stopped, then paused ----------------
+
+
+class Pinger(threading.Thread):
+    """A browser that keeps asking for signed-in pages (a customer's and a specialist's, and a
+    session-authenticated API list), noting each answer's status and time per phase."""
+
+    def __init__(self, base_url: str, pages: list[tuple[str, str]]):
+        super().__init__(daemon=True)
+        self.base_url, self.pages = base_url, pages
+        self.phase = "before"
+        self.answers: list[tuple[str, str, int, float]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for path, session in self.pages:
+                request = urllib.request.Request(  # noqa: S310 - the test's own live server
+                    self.base_url + path,
+                    headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
+                )
+                started = time.monotonic()
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                        status = response.status
+                except urllib.error.HTTPError as exc:
+                    status = exc.code
+                except OSError:
+                    status = 0
+                self.answers.append((self.phase, path, status, time.monotonic() - started))
+            time.sleep(0.05)
+
+    def during(self, phase: str) -> list[tuple[str, int, float]]:
+        return [(path, status, took) for p, path, status, took in self.answers if p == phase]
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def start_beat(tmp_path, queue: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_DEFAULT_QUEUE": queue,
+    }
+    log = (tmp_path / "beat.log").open("w")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "beat",
+            "--pidfile=",
+            "--max-interval",
+            "1",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def tickets_in_progress(count: int, personas) -> list:
+    engineer = personas[Role.TECH_SUPPORT]
+    tickets = []
+    for _ in range(count):
+        ticket = make_ticket(personas[Role.SERVICE_SPECIALIST])
+        ticket = assign_ticket(ticket, engineer, actor=engineer)
+        tickets.append(transition_ticket(ticket, TicketStatus.IN_PROGRESS, actor=engineer))
+    return tickets
+
+
+@pytest.mark.celery_worker
+def test_the_site_answers_through_a_redis_outage_and_every_survey_goes_out_once_after(
+    private_redis, sms_gateway, start_worker, live_server, personas, settings, tmp_path
+):
+    settings.COMPLAINTS_SURVEY_DELAY_HOURS = 0
+    # Redis as in production: the broker, and the cache (which must hold nothing a page needs).
+    settings.CACHES = {"default": environ.Env.cache_url_config(private_redis.url(1))}
+    queue = f"test-site-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(private_redis.url(), queue, "worker", pool="prefork", concurrency=2)
+    # Beat's two message sweeps every 2 s instead of every minute and every 10 s.
+    fast, _ = IntervalSchedule.objects.get_or_create(every=2, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.filter(
+        task__in=[
+            "complaints.tasks.dispatch_due_surveys",
+            "complaints.tasks.deliver_pending_notifications",
+        ]
+    ).update(interval=fast)
+    beat = start_beat(tmp_path, queue)
+    customer_user = personas[Role.CUSTOMER]
+    CustomerFactory(user=customer_user)
+    sessions = {}
+    for name, user in (("customer", customer_user), ("staff", personas[Role.SERVICE_SPECIALIST])):
+        client = Client()
+        client.force_login(user)
+        sessions[name] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    pinger = Pinger(
+        live_server.url,
+        [
+            ("/my/", sessions["customer"]),
+            ("/workspace/specialist/", sessions["staff"]),
+            ("/api/v1/tickets/", sessions["staff"]),
+        ],
+    )
+    tickets = tickets_in_progress(1000, personas)
+    pinger.start()
+    try:
+        time.sleep(2)
+        pinger.phase = "stopped"
+        private_redis.stop()
+        engineer = personas[Role.TECH_SUPPORT]
+        for ticket in tickets:
+            resolve_ticket(ticket, actor=engineer, resolution="已恢复。")
+        assert Survey.objects.filter(status=SurveyStatus.SCHEDULED).count() == len(tickets)
+        pinger.phase = "back"
+        private_redis.start()
+
+        def surveys_sent() -> bool:
+            return Survey.objects.filter(status=SurveyStatus.SENT).count() == len(tickets)
+
+        assert wait_for(surveys_sent, 600), worker.log()[-5000:]
+        pinger.phase = "paused"
+        private_redis.pause()
+        time.sleep(10)
+        private_redis.resume()
+        pinger.phase = "after"
+        (late,) = notify_account_holder(CustomerFactory(), subject="提醒", body="暂停之后。")
+        assert wait_for(lambda: all_sent([late]), 120), worker.log()[-5000:]
+    finally:
+        pinger.done.set()
+        pinger.join(timeout=60)
+        beat.terminate()
+        beat.wait(timeout=15)
+
+    for phase in ("stopped", "paused"):
+        answers = pinger.during(phase)
+        assert answers, phase
+        assert {status for _path, status, _took in answers} == {200}, (phase, answers[:20])
+        assert p95([took for _path, _status, took in answers]) <= 1.0, phase
+    survey_messages = Notification.objects.filter(survey__isnull=False, channel="sms")
+    assert survey_messages.count() == len(tickets)
+    assert set(survey_messages.values_list("status", flat=True)) == {NotificationStatus.SENT}
+    delivered = sms_gateway.deliveries_per_key()
+    assert {delivered.get(m.idempotency_key) for m in survey_messages} == {1}
+    # Nothing needed a restart: the worker lived through both outages, beat until stopped.
+    assert worker.alive, worker.log()[-5000:]
+    assert beat.returncode in (0, -15), (tmp_path / "beat.log").read_text()[-5000:]
+    assert "Unrecoverable error" not in worker.log()
