@@ -1,6 +1,8 @@
 """Shared fixtures: a user per role (the personas), API clients, real services and workers."""
 
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
@@ -187,3 +190,66 @@ def celery_worker(django_db_serialized_rollback, transactional_db, tmp_path):
     finally:
         worker.stop()
         app.conf.task_default_queue = previous_queue
+
+
+def redis_up(url: str) -> bool:
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+class PrivateRedis:
+    """A throw-away redis-server a test may stop, start, pause and resume (not the shared one)."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.dir = tmp_path
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if not wait_for(lambda: redis_up(self.url), 10):
+            raise RuntimeError("private redis-server did not start")
+
+    def pause(self) -> None:
+        """SIGSTOP: the port still accepts connections, nothing answers on them."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.resume()
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    require_service("redis-server", shutil.which("redis-server") is not None, "binary not found")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()

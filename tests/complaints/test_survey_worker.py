@@ -7,13 +7,10 @@ outage test stops and starts again.
 """
 
 import os
-import shutil
-import subprocess
 import time
 import uuid
 
 import pytest
-import redis
 from django.utils import timezone
 from kombu import Connection
 
@@ -24,18 +21,11 @@ from complaints.services import assign_ticket, resolve_ticket, transition_ticket
 from portal.models import OutboundSms
 from portal.roles import Role
 from tests.complaints.factories import make_ticket
-from tests.conftest import WorkerProcess, free_port, require_service, wait_for
+from tests.conftest import WorkerProcess, redis_up, require_service, wait_for
 
 SHARED_REDIS = os.environ.get("CELERY_BROKER_URL", "")
 if not SHARED_REDIS.startswith("redis://"):
     SHARED_REDIS = "redis://127.0.0.1:6379/0"
-
-
-def redis_up(url: str) -> bool:
-    try:
-        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
 
 
 def publish(url: str, task, *args, queue: str) -> None:
@@ -113,54 +103,6 @@ def test_two_workers_duplicates_and_a_restart_send_each_survey_once(personas, wo
     assert survey_messages() == len(tickets)
     sent_events = TicketEvent.objects.filter(kind=TicketEventKind.SURVEY, to_value="sent")
     assert sent_events.count() == len(tickets)
-
-
-class PrivateRedis:
-    """A throw-away redis-server this test may stop and start (the shared one stays up)."""
-
-    def __init__(self, tmp_path):
-        self.port = free_port()
-        self.dir = tmp_path
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if not wait_for(lambda: redis_up(self.url), 10):
-            raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    require_service("redis-server", shutil.which("redis-server") is not None, "binary not found")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.celery_worker
