@@ -74,6 +74,17 @@ def test_a_missing_page_is_one_line_without_a_traceback(client, db, console_outp
     assert "Traceback" not in output
 
 
+def test_a_suspicious_request_is_one_line_without_a_traceback(client, db, console_output):
+    response = client.get("/accounts/login/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    output = console_output.getvalue()
+    assert [line.split(" ", 2)[2] for line in output.splitlines()] == [
+        "ERROR django.security.DisallowedHost Invalid HTTP_HOST header: 'evil.example'. You may "
+        "need to add 'evil.example' to ALLOWED_HOSTS."
+    ]
+
+
 def test_a_server_error_keeps_its_traceback(console_output):
     try:
         raise ValueError("a bug")
