@@ -11,7 +11,8 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all."
-	$(BIN)/honcho --procfile Procfile.dev start
+	@# Ctrl-C is how this stops: honcho then exits 130, which is no error of make's.
+	$(BIN)/honcho --procfile Procfile.dev start || [ $$? -eq 130 ]
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,8 +1,9 @@
 """The Celery application: configuration comes from Django settings (``CELERY_*``)."""
 
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -26,3 +27,19 @@ def route_task(name, args, kwargs, options, task=None, **kw):
     if lane is None:
         return None
     return {"queue": f"{app.conf.task_default_queue}.{lane}"}
+
+
+@signals.setup_logging.connect
+def log_through_django_settings(loglevel=None, **kwargs) -> None:
+    """Worker and beat log through ``settings.LOGGING``, like the web, at their ``--loglevel``.
+
+    Left to itself Celery replaces the root handler with its own, which has neither the PII
+    filter nor the one-line rules, and turns everything written to stdout into WARNING records
+    (``celery.redirected``). Answering this signal keeps the site's handler and stdout as is.
+    """
+    from django.conf import settings
+    from django.utils.log import configure_logging
+
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)

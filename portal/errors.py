@@ -4,11 +4,17 @@ Apps raise ``DomainError`` subclasses (``CrmError``, later ``BillingError`` ...)
 ``code`` from their ``error_codes`` Enum. Malformed input raises Django's ``ValidationError``
 with field messages. The API turns both into the one error shape of drf-standardized-errors:
 a refusal tied to a field is a 400 validation error on that field, any other refusal is 409.
+A request that fails because the database is unreachable is a 503 in the same shape
+(``DatabaseUnavailable``), answered by the site's 500 handler (see ``portal.outages``).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
+
+from portal.outages import is_database_unavailable
 
 
 class DomainError(Exception):
@@ -25,6 +31,17 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is briefly unavailable; please try again shortly.")
+    default_code = "database_unavailable"
+
+
+def database_unavailable_body(exc: Exception) -> dict:
+    """The API's error shape for a request that failed because the database is unreachable."""
+    return ExceptionFormatter(DatabaseUnavailable(), {}, exc).run()
 
 
 def as_api_exception(exc: Exception) -> Exception:
@@ -55,5 +72,10 @@ def as_api_exception(exc: Exception) -> Exception:
 
 
 class ApiExceptionHandler(ExceptionHandler):
+    def should_not_handle(self, exc: Exception) -> bool:
+        # Left to handler500 (portal.views.server_error), which answers 503 for every path,
+        # also when the session or user lookup fails in a middleware, before DRF runs.
+        return is_database_unavailable(exc) or super().should_not_handle(exc)
+
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         return super().convert_known_exceptions(as_api_exception(exc))

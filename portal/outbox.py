@@ -151,9 +151,9 @@ def record_failure(
     next_attempt_at = now + (policy or retry_policy()).delay(row["attempts"])
     status = FAILED if next_attempt_at > row["retry_until"] else PENDING
     error = mask_pii(f"{type(exc).__name__}: {exc}")[:ERROR_LENGTH]
-    updated = model.objects.filter(
-        pk=claim.pk, status=SENDING, claimed_at=claim.claimed_at
-    ).update(status=status, next_attempt_at=next_attempt_at, error=error)
+    updated = model.objects.filter(pk=claim.pk, status=SENDING, claimed_at=claim.claimed_at).update(
+        status=status, next_attempt_at=next_attempt_at, error=error
+    )
     return status if updated else None
 
 

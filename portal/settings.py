@@ -150,6 +150,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Seconds: an unreachable database server must fail a request (503) or /healthz quickly,
+    # not after the operating system's TCP timeout of about two minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=5)
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -225,7 +230,11 @@ STORAGES = {
 
 # --- E-mail and cache --------------------------------------------------------------------------
 
-globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # Django's console backend prints raw MIME (encoded subjects); ours logs it decoded.
+    _email["EMAIL_BACKEND"] = "portal.mail.ConsoleEmailBackend"
+globals().update(_email)
 # Seconds: a mail server that stops answering must fail a delivery (retried later), not hold a
 # worker and the outbox row's lock.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
@@ -623,7 +632,22 @@ if REPORTS_ROLLUP_REFRESH_DAYS < 1 or REPORTS_MAX_PERIOD_DAYS < 1:
 
 # --- Health -------------------------------------------------------------------------------------
 
+# /healthz gives all its checks together this many seconds (a paused broker gives up then).
 HEALTHCHECK_TIMEOUT_SECONDS = env.float("HEALTHCHECK_TIMEOUT_SECONDS", default=2.0)
+# Beat schedules the heartbeat every 60 s: a newest heartbeat older than this (three missed
+# beats) makes /healthz answer "degraded".
+HEALTHCHECK_WORKER_MAX_AGE_SECONDS = env.int("HEALTHCHECK_WORKER_MAX_AGE_SECONDS", default=180)
+# A message due this long and still not sent makes /healthz "degraded": deliveries stalled.
+HEALTHCHECK_OUTBOX_MAX_WAIT_SECONDS = env.int("HEALTHCHECK_OUTBOX_MAX_WAIT_SECONDS", default=600)
+if (
+    HEALTHCHECK_TIMEOUT_SECONDS <= 0
+    or HEALTHCHECK_WORKER_MAX_AGE_SECONDS < 1
+    or HEALTHCHECK_OUTBOX_MAX_WAIT_SECONDS < 1
+):
+    raise ImproperlyConfigured(
+        "HEALTHCHECK_TIMEOUT_SECONDS, HEALTHCHECK_WORKER_MAX_AGE_SECONDS and "
+        "HEALTHCHECK_OUTBOX_MAX_WAIT_SECONDS must be positive."
+    )
 
 # --- Security -----------------------------------------------------------------------------------
 
@@ -634,7 +658,7 @@ SESSION_COOKIE_HTTPONLY = True
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers probe /healthz over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/web)?$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
@@ -646,27 +670,37 @@ if PRODUCTION:
 # --- Logging ------------------------------------------------------------------------------------
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# One handler for the web, the worker and beat (portal.celery hands Celery this configuration).
+# Every record passes its filters: a refused request or a 503 of a database outage is one line
+# without a traceback, and ID and phone numbers never reach a log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    # Every record passes the PII filter: ID numbers and phone numbers never reach a log.
-    "filters": {"mask_pii": {"()": "crm.masking.PiiMaskingFilter"}},
+    "filters": {
+        "one_line_request_errors": {"()": "portal.log_filters.OneLineRequestErrors"},
+        "mask_pii": {"()": "crm.masking.PiiMaskingFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_pii"],
+            # Masking last: it sees the final message.
+            "filters": ["one_line_request_errors", "mask_pii"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's DEFAULT_LOGGING gives these two handlers of their own: "django" printed each
+        # record a second time beside root's, "django.server" (runserver's request lines) wrote
+        # past the PII filter. Here they only propagate to root, at its level.
+        "django": {"handlers": [], "level": "NOTSET", "propagate": True},
+        "django.server": {"handlers": [], "level": "NOTSET", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint reports every layout step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
-        "celery": {"level": LOG_LEVEL},
     },
 }

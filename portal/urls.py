@@ -36,6 +36,9 @@ workspace_patterns = [
     path("supervisor/", SupervisorDashboardView.as_view(), name="workspace-supervisor"),
 ]
 
+# A database outage answers 503 (a short page, or the API's error shape), not 500.
+handler500 = views.server_error
+
 urlpatterns = [
     path("", views.home, name="home"),
     path(
@@ -69,6 +72,7 @@ urlpatterns = [
     # The customer's overview (issue 9): lines, balance, usage against caps, points, tickets.
     path("my/", selfservice_views.OverviewView.as_view(), name="customer-home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/web", views.healthz_web, name="healthz-web"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

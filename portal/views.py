@@ -1,15 +1,22 @@
-"""Site-wide pages: the home redirect, each role's workspace, and /healthz."""
+"""Site-wide pages: the home redirect, each role's workspace, /healthz and the 500 handler."""
 
+import sys
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import server_error as django_server_error
 from django.views.generic import TemplateView
 
-from portal.health import check_broker, check_database, last_worker_heartbeat
+from portal.errors import database_unavailable_body
+from portal.health import SITE_CHECKS, WEB_CHECKS, run_checks
 from portal.navigation import sections_for
+from portal.outages import RETRY_AFTER_SECONDS, is_database_unavailable
 from portal.roles import ROLE_SPECS, Role
 
 
@@ -40,14 +47,37 @@ class RoleWorkspaceView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database and the broker both answer, 503 otherwise (JSON either way)."""
-    database = check_database()
-    broker = check_broker()
-    healthy = database.ok and broker.ok
-    body = {
-        "status": "ok" if healthy else "unavailable",
-        "checks": {"database": database.as_dict(), "broker": broker.as_dict()},
-    }
-    if database.ok:
-        body["scheduler"] = last_worker_heartbeat()
-    return JsonResponse(body, status=200 if healthy else 503)
+    """Every part the site needs, as JSON: 503 "unavailable" when the database or the broker
+    does not answer, 200 "degraded" when the worker heartbeat is missing or stale, else 200 "ok".
+    """
+    return _health_response(SITE_CHECKS)
+
+
+@never_cache
+@require_GET
+def healthz_web(request):
+    """The load balancer's probe: 200 while this node can serve pages (its database answers)."""
+    return _health_response(WEB_CHECKS)
+
+
+def _health_response(checks) -> JsonResponse:
+    report = run_checks(checks, timeout=settings.HEALTHCHECK_TIMEOUT_SECONDS)
+    return JsonResponse(report.as_dict(), status=report.http_status)
+
+
+def server_error(request):
+    """handler500: 503 with Retry-After while the database is unreachable, else Django's 500.
+
+    Django calls it inside the ``except`` block of whatever failed, so ``sys.exc_info()`` is
+    that exception. The 503 page is rendered without the request: context processors would
+    read the user, and the session and the user are what could not be loaded.
+    """
+    exc = sys.exc_info()[1]
+    if not is_database_unavailable(exc):
+        return django_server_error(request)
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse(database_unavailable_body(exc), status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

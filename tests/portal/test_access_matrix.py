@@ -156,6 +156,7 @@ MATRIX: dict[str, str] = {
     "customer-tickets": "403 403 403 403 403 200 403 302",
     "escalation-board": "403 403 200 403 200 403 403 302",
     "healthz": "200 200 200 200 200 200 200 200",
+    "healthz-web": "200 200 200 200 200 200 200 200",
     # Site-wide: / sends each user to their section; a user without a role is told why.
     "home": "302 302 302 302 302 302 403 302",
     "login": "302 302 302 302 302 302 302 200",
