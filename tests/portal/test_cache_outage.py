@@ -5,11 +5,10 @@ where nothing listens, so every cache call would fail with a refused connection;
 came to depend on the cache would answer 500 here.
 """
 
-import http.cookiejar
+import http.client
+import http.cookies
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import pytest
 import redis
@@ -29,41 +28,44 @@ class Browser:
     """A cookie-keeping HTTP client of the live server that follows redirects, as a browser does."""
 
     def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.address = urllib.parse.urlsplit(base_url).netloc
+        self.cookies: dict[str, str] = {}
 
     def get(self, path: str) -> tuple[int, str, str]:
-        return self._open(urllib.request.Request(self.base_url + path))
+        return self._request("GET", path)
 
     def post_form(self, path: str, fields: dict[str, str]) -> tuple[int, str, str]:
-        status, _url, body = self.get(path)
+        status, _path, body = self.get(path)
         assert status == 200, body
-        data = {"csrfmiddlewaretoken": CSRF_FIELD.search(body).group(1), **fields}
-        request = urllib.request.Request(
-            self.base_url + path, data=urllib.parse.urlencode(data).encode(), method="POST"
-        )
-        return self._open(request)
+        form = {"csrfmiddlewaretoken": CSRF_FIELD.search(body).group(1), **fields}
+        return self._request("POST", path, urllib.parse.urlencode(form))
 
     def post_with_csrf_cookie(self, path: str) -> tuple[int, str, str]:
-        token = next(c.value for c in self.cookies if c.name == "csrftoken")
-        request = urllib.request.Request(
-            self.base_url + path, data=b"", method="POST", headers={"X-CSRFToken": token}
-        )
-        return self._open(request)
+        return self._request("POST", path, "", {"X-CSRFToken": self.cookies["csrftoken"]})
 
-    def session_key(self) -> str | None:
-        return next((c.value for c in self.cookies if c.name == "sessionid"), None)
-
-    def _open(self, request: urllib.request.Request) -> tuple[int, str, str]:
+    def _request(
+        self, method: str, path: str, form: str | None = None, headers: dict | None = None
+    ) -> tuple[int, str, str]:
         """Status, the path finally answered (after redirects) and the body."""
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                final = urllib.parse.urlsplit(response.geturl())
-                path = final.path + (f"?{final.query}" if final.query else "")
-                return response.status, path, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, request.selector, error.read().decode(errors="replace")
+        while True:
+            connection = http.client.HTTPConnection(self.address, timeout=10)
+            cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+            all_headers = {"Cookie": cookie, **(headers or {})}
+            if form is not None:
+                all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+            connection.request(method, path, body=form, headers=all_headers)
+            response = connection.getresponse()
+            body = response.read().decode()
+            connection.close()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                for name, morsel in http.cookies.SimpleCookie(header).items():
+                    if morsel["max-age"] == "0":
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+            if response.status not in {301, 302, 303}:
+                return response.status, path, body
+            method, path, form, headers = "GET", response.headers["Location"], None, None
 
 
 @pytest.fixture
@@ -100,7 +102,7 @@ def test_a_customer_signs_in_reads_their_portal_and_signs_out_while_the_cache_is
         reverse("login"), {"username": user.username, "password": PASSWORD}
     )
     assert (status, landed_on) == (200, reverse("customer-home"))
-    session_key = browser.session_key()
+    session_key = browser.cookies["sessionid"]
     assert Session.objects.filter(session_key=session_key).count() == 1
 
     status, _path, body = browser.get(reverse("customer-home"))
@@ -109,6 +111,7 @@ def test_a_customer_signs_in_reads_their_portal_and_signs_out_while_the_cache_is
 
     status, landed_on, _body = browser.post_with_csrf_cookie(reverse("logout"))
     assert (status, landed_on) == (200, reverse("login"))
+    assert "sessionid" not in browser.cookies
     assert Session.objects.filter(session_key=session_key).count() == 0
 
     status, landed_on, _body = browser.get(reverse("customer-home"))
@@ -124,6 +127,8 @@ def test_a_staff_member_signs_in_and_works_in_their_workspace_while_the_cache_is
         reverse("login"), {"username": user.username, "password": PASSWORD}
     )
     assert (status, landed_on) == (200, reverse("workspace-tech-support"))
+    session_key = browser.cookies["sessionid"]
+    assert Session.objects.filter(session_key=session_key).count() == 1
 
     status, _path, body = browser.get(reverse("workspace-tech-support"))
     assert status == 200
@@ -131,5 +136,7 @@ def test_a_staff_member_signs_in_and_works_in_their_workspace_while_the_cache_is
 
     status, landed_on, _body = browser.post_with_csrf_cookie(reverse("logout"))
     assert (status, landed_on) == (200, reverse("login"))
+    assert Session.objects.filter(session_key=session_key).count() == 0
+
     status, landed_on, _body = browser.get(reverse("workspace-tech-support"))
     assert landed_on == f"{reverse('login')}?next={reverse('workspace-tech-support')}"
