@@ -171,9 +171,11 @@ AUTHENTICATION_BACKENDS = [
     # Customers sign in with one of their mobile numbers (or their contact phone).
     "portal.selfservice.backends.PhoneNumberBackend",
 ]
-# Sessions are read from the cache (Redis in production via CACHE_URL) and written through to
-# the database: signed-in pages skip the session query, and sessions survive a cache flush.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only, so no signed-in page depends on the cache (Redis in
+# production) being up. A session cached in front of the database (cached_db) costs a query less
+# but fails every page while Redis is down, and even with errors read as misses a sign-out made
+# while Redis is paused would leave the old session in the cache, alive again once Redis resumes.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Per-object permissions are granted to staff only; no anonymous guardian user is needed.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = True
@@ -239,13 +241,16 @@ globals().update(_email)
 # worker and the outbox row's lock.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service@telecom-crm.example")
+# The cache holds only what may be lost: nothing a page needs may live only here (sessions are in
+# the database), because a page must keep answering while Redis is stopped or paused.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-if PRODUCTION and CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
-    # Sessions are read from this cache (SESSION_ENGINE): a per-process cache would let a
-    # session signed out in one web worker live on in the others.
-    raise ImproperlyConfigured(
-        "CACHE_URL must name a shared cache (e.g. redis://redis:6379/1) when DJANGO_ENV=production."
-    )
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Seconds; Django hands OPTIONS to redis-py's connection pool. Without them a paused Redis
+    # holds each cache call for redis-py's 5 s default, so any use of a cache that is down must
+    # cost well under a second. Options given in CACHE_URL's query string win.
+    _cache_options = CACHES["default"].setdefault("OPTIONS", {})
+    _cache_options.setdefault("socket_connect_timeout", 0.25)
+    _cache_options.setdefault("socket_timeout", 0.25)
 SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.OutboxBackend")
 
 # --- Outbox delivery (portal.outbox: notifications, surveys, notices) ---------------------------

@@ -342,10 +342,10 @@ def test_customer_overview_runs_a_constant_number_of_queries(
 ):
     many_months(customer_user, months)
     client.force_login(customer_user)
-    # The session comes from the cache. 1 user, 2 their permissions (own and by group), 3 the
-    # login's customer record, 4 accounts with balances, 5 recent ledger entries, 6 bills
-    # count, 7 the page of bills with their lines' numbers.
-    with django_assert_num_queries(7):
+    # 1 the session, 2 user, 3 their permissions (own and by group), 4 the login's customer record,
+    # 5 accounts with balances, 6 recent ledger entries, 7 bills count, 8 the page of bills with
+    # their lines' numbers.
+    with django_assert_num_queries(8):
         response = client.get(reverse("billing:my-billing"))
 
     assert len(response.context["bills"]) == months
@@ -359,10 +359,10 @@ def test_staff_overview_runs_a_constant_number_of_queries(
     specialist = personas[Role.SERVICE_SPECIALIST]
     verify_caller(specialist, customer)
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions (own and by group), 3 the
-    # customer, 4 the verification gate, 5 accounts with balances, 6 recent ledger entries,
-    # 7 bills count, 8 the page of bills.
-    with django_assert_num_queries(8):
+    # 1 the session, 2 user, 3 their permissions (own and by group), 4 the customer, 5 the
+    # verification gate, 6 accounts with balances, 7 recent ledger entries, 8 bills count, 9 the
+    # page of bills.
+    with django_assert_num_queries(9):
         response = client.get(reverse("billing:customer-billing", args=[customer.pk]))
 
     assert len(response.context["bills"]) == months
@@ -372,8 +372,8 @@ def test_supervisor_overview_adds_one_query_for_the_access_log(
     client, personas, customer, django_assert_num_queries
 ):
     client.force_login(personas[Role.SUPERVISOR])
-    # 1-8 as for the specialist, 9 the access-log row.
-    with django_assert_num_queries(9):
+    # 1-9 as for the specialist (the session first), 10 the access-log row.
+    with django_assert_num_queries(10):
         client.get(reverse("billing:customer-billing", args=[customer.pk]))
 
 
@@ -384,10 +384,9 @@ def test_bill_page_runs_a_constant_number_of_queries(
     user = make_user(Role.CUSTOMER)
     bill = bill_of(customer_with_bills(name="吴八", n=8, records=records, user=user))
     client.force_login(user)
-    # The session comes from the cache. 1 user, 2 their permissions (own and by group), 3 the
-    # login's customer record, 4 the bill with its line, 5 its bill lines, 6 records count,
-    # 7 the page of records.
-    with django_assert_num_queries(7):
+    # 1 the session, 2 user, 3 their permissions (own and by group), 4 the login's customer record,
+    # 5 the bill with its line, 6 its bill lines, 7 records count, 8 the page of records.
+    with django_assert_num_queries(8):
         response = client.get(reverse("billing:my-bill", args=[bill.pk]))
 
     assert len(response.context["records"]) == records
@@ -400,10 +399,10 @@ def test_staff_bill_page_runs_a_constant_number_of_queries(
     verify_caller(specialist, customer)
     url = reverse("billing:customer-bill", args=[customer.pk, bill_of(customer).pk])
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions (own and by group), 3 the
-    # customer, 4 the verification gate, 5 the bill with its line, 6 its bill lines,
-    # 7 records count, 8 the page of records.
-    with django_assert_num_queries(8):
+    # 1 the session, 2 user, 3 their permissions (own and by group), 4 the customer, 5 the
+    # verification gate, 6 the bill with its line, 7 its bill lines, 8 records count, 9 the page of
+    # records.
+    with django_assert_num_queries(9):
         response = client.get(url)
 
     assert len(response.context["records"]) == 3

@@ -126,10 +126,10 @@ def test_the_points_page_runs_a_constant_number_of_queries(
     for _ in range(top_ups):
         top_up(account, amount="10", channel="online", actor=customer_user)
     client.force_login(customer_user)
-    # The session comes from the cache. 1 user, 2 permissions, 3 the login's customer record,
-    # 4 redemption offers with their services, 5 the customer's mobile lines, 6 entries count,
-    # 7 the page of entries, 8 the points balance, 9 the lots expiring next.
-    with django_assert_num_queries(9):
+    # 1 the session, 2 user, 3 permissions, 4 the login's customer record, 5 redemption offers with
+    # their services, 6 the customer's mobile lines, 7 entries count, 8 the page of entries, 9 the
+    # points balance, 10 the lots expiring next.
+    with django_assert_num_queries(10):
         response = client.get(reverse("billing:my-points"))
 
     assert len(response.context["entries"]) == top_ups
@@ -178,9 +178,9 @@ def test_the_instalments_page_runs_a_constant_number_of_queries(
     for _ in range(plans):
         sold_plan(seller, customer, DeviceFactory(code="DEV-600", price=D("600.00")), down="0")
     client.force_login(customer_user)
-    # 1 user, 2 permissions, 3 the login's customer record, 4 plans with device, line and
-    # offer, 5 their dues.
-    with django_assert_num_queries(5):
+    # 1 the session, 2 user, 3 permissions, 4 the login's customer record, 5 plans with device,
+    # line and offer, 6 their dues.
+    with django_assert_num_queries(6):
         response = client.get(reverse("billing:my-instalments"))
 
     assert len(response.context["plans"]) == plans
@@ -210,10 +210,10 @@ def test_the_customer_status_page_runs_a_constant_number_of_queries(
 ):
     arrears(account)
     client.force_login(customer_user)
-    # 1 user, 2 permissions, 3 the login's customer record, 4 accounts with balances, 5 the
-    # credit policy, 6 arrears cases, 7 their events with lines and actors, 8 open reminders,
-    # 9 line status changes, 10 points balance, 11 plans with their devices.
-    with django_assert_num_queries(11):
+    # 1 the session, 2 user, 3 permissions, 4 the login's customer record, 5 accounts with
+    # balances, 6 the credit policy, 7 arrears cases, 8 their events with lines and actors, 9 open
+    # reminders, 10 line status changes, 11 points balance, 12 plans with their devices.
+    with django_assert_num_queries(12):
         client.get(reverse("billing:my-account-status"))
 
 
@@ -330,8 +330,9 @@ def test_the_sales_list_runs_a_constant_number_of_queries(
     for _ in range(plans):
         sold_plan(seller, customer, DeviceFactory(code="DEV-500", price=D("500.00")), down="0")
     client.force_login(seller)
-    # 1 user, 2 permissions, 3 count, 4 the page of plans with device, customer and seller.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 permissions, 4 count, 5 the page of plans with device, customer and
+    # seller.
+    with django_assert_num_queries(5):
         response = client.get(reverse("billing:instalment-sales"))
 
     assert len(response.context["plans"]) == plans

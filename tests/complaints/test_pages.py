@@ -317,9 +317,9 @@ def test_customer_messages_page_runs_a_constant_number_of_queries(
     for _ in range(count):
         resolved_fault(specialist, engineer, line)
     client.force_login(customer_user)
-    # The session comes from the cache. 1 user, 2 their permissions (the customer role),
-    # 3 the count for the pager, 4 the page of messages with their tickets.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 their permissions (the customer role), 4 the count for the pager, 5
+    # the page of messages with their tickets.
+    with django_assert_num_queries(5):
         response = client.get(reverse("customer-messages"))
 
     assert len(response.context["messages_sent"]) == 3 * count
@@ -543,10 +543,10 @@ def test_queue_page_runs_a_constant_number_of_queries(
         if n % 2:
             assign_ticket(ticket, engineer, actor=specialist)
     client.force_login(engineer)
-    # The session comes from the cache. 1 user, 2 their permissions (one query; the roles, hence
-    # the queues, follow from them), 3 the count for the pager, 4 the page of tickets with
-    # customer, line and assignee, 5 the latest notifications with their tickets.
-    with django_assert_num_queries(5):
+    # 1 the session, 2 user, 3 their permissions (one query; the roles, hence the queues, follow
+    # from them), 4 the count for the pager, 5 the page of tickets with customer, line and
+    # assignee, 6 the latest notifications with their tickets.
+    with django_assert_num_queries(6):
         response = client.get(reverse("ticket-queue"))
 
     assert len(response.context["tickets"]) == min(count, 25)
@@ -855,9 +855,9 @@ def test_customer_ticket_list_runs_a_constant_number_of_queries(
     for _ in range(count):
         make_ticket(specialist, line=line)
     client.force_login(customer_user)
-    # The session comes from the cache. 1 user, 2 their permissions (navigation and the
-    # customer role), 3 the count for the pager, 4 the page of tickets with their lines.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 their permissions (navigation and the customer role), 4 the count
+    # for the pager, 5 the page of tickets with their lines.
+    with django_assert_num_queries(5):
         response = client.get(reverse("customer-tickets"))
 
     assert len(response.context["tickets"]) == count
@@ -872,10 +872,9 @@ def test_escalation_board_runs_a_constant_number_of_queries(
         if n % 2:
             assign_ticket(ticket, coordinator, actor=coordinator)
     client.force_login(coordinator)
-    # The session comes from the cache. 1 user, 2 their permissions (and so their queues),
-    # 3 the open tickets with customer, line and assignee, 4 the low survey scores with their
-    # tickets.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 their permissions (and so their queues), 4 the open tickets with
+    # customer, line and assignee, 5 the low survey scores with their tickets.
+    with django_assert_num_queries(5):
         response = client.get(reverse("escalation-board"))
 
     assert sum(len(tickets) for _k, _l, tickets in response.context["columns"]) == count
@@ -889,9 +888,9 @@ def test_callback_list_runs_a_constant_number_of_queries(
         sent_survey(resolved_fault(specialist, engineer, MobileLineFactory()))
     surveys.create_due_callbacks(now=timezone.now() + datetime.timedelta(days=3))
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions (and so whose callbacks),
-    # 3 the count for the pager, 4 the page of callbacks with ticket, customer, line and survey.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 their permissions (and so whose callbacks), 4 the count for the
+    # pager, 5 the page of callbacks with ticket, customer, line and survey.
+    with django_assert_num_queries(5):
         response = client.get(reverse("callback-list"))
 
     assert len(response.context["callbacks"]) == count
@@ -916,11 +915,11 @@ def test_staff_ticket_page_runs_a_constant_number_of_queries(
     client.force_login(engineer)
     # Content types are cached per process: warm, as in production, whatever ran before.
     ContentType.objects.get_for_model(Ticket)
-    # The session comes from the cache. 1 user, 2 their permissions (and roles), 3 the ticket
-    # with customer, line, assignee, creator, interaction and adjustment, and whether the user
-    # holds guardian's work_ticket on it, 4 events with actors, 5 notes with authors,
-    # 6 attachments, 7 surveys, 8 the assignee choices.
-    with django_assert_num_queries(8):
+    # 1 the session, 2 user, 3 their permissions (and roles), 4 the ticket with customer, line,
+    # assignee, creator, interaction and adjustment, and whether the user holds guardian's
+    # work_ticket on it, 5 events with actors, 6 notes with authors, 7 attachments, 8 surveys, 9
+    # the assignee choices.
+    with django_assert_num_queries(9):
         response = client.get(reverse("ticket-detail", args=[ticket.pk]))
 
     assert len(response.context["attachments"]) == size

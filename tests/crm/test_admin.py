@@ -332,11 +332,10 @@ def test_open_orders_keep_their_status_in_the_admin(admin_client, order):
     assert order.status == OrderStatus.RECEPTION
 
 
-# An admin changelist reads the user (the session comes from the cache; a superuser needs no
-# permission query), the filtered count, the total count and one page of rows with their
-# foreign keys joined in. A date hierarchy adds two: the first and last dates, and the distinct
-# days (or months) to offer.
-ADMIN_CHANGELIST_QUERIES = 4
+# An admin changelist reads the session, the user (a superuser needs no permission query), the
+# filtered count, the total count and one page of rows with their foreign keys joined in. A date
+# hierarchy adds two: the first and last dates, and the distinct days (or months) to offer.
+ADMIN_CHANGELIST_QUERIES = 5
 DATE_HIERARCHY_QUERIES = 2
 
 
@@ -345,7 +344,7 @@ def test_customer_changelist_query_count(admin_client, django_assert_num_queries
         CustomerFactory()
     url = reverse("admin:crm_customer_changelist")
 
-    # user, count, count of all, the page of customers; first and last day, days
+    # session, user, count, count of all, the page of customers; first and last day, days
     with django_assert_num_queries(ADMIN_CHANGELIST_QUERIES + DATE_HIERARCHY_QUERIES):
         admin_client.get(url)
 
@@ -355,7 +354,7 @@ def test_subscription_changelist_query_count(admin_client, django_assert_num_que
         MobileLineFactory()
     url = reverse("admin:crm_subscription_changelist")
 
-    # user, count, count of all, the page of lines joined with their customers
+    # session, user, count, count of all, the page of lines joined with their customers
     with django_assert_num_queries(ADMIN_CHANGELIST_QUERIES):
         admin_client.get(url)
 
@@ -370,7 +369,7 @@ def test_service_order_changelist_query_count(admin_client, superuser, django_as
         )
     url = reverse("admin:crm_serviceorder_changelist")
 
-    # user, count, count of all, the page of orders joined with customer, product and
+    # session, user, count, count of all, the page of orders joined with customer, product and
     # creator; first and last day, days
     with django_assert_num_queries(ADMIN_CHANGELIST_QUERIES + DATE_HIERARCHY_QUERIES):
         admin_client.get(url)
@@ -383,7 +382,7 @@ def test_interaction_changelist_query_count(admin_client, superuser, django_asse
         )
     url = reverse("admin:crm_interaction_changelist")
 
-    # user, count, count of all, the page of interactions joined with customer and
+    # session, user, count, count of all, the page of interactions joined with customer and
     # staff; first and last day, days
     with django_assert_num_queries(ADMIN_CHANGELIST_QUERIES + DATE_HIERARCHY_QUERIES):
         admin_client.get(url)

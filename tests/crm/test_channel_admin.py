@@ -14,8 +14,8 @@ from portal.roles import Role
 from tests.crm.factories import CustomerFactory, mobile_number
 
 EN = {"accept-language": "en"}
-# user, count, count of all, the page (joined with what its columns show)
-ADMIN_CHANGELIST_QUERIES = 4
+# session, user, count, count of all, the page (joined with what its columns show)
+ADMIN_CHANGELIST_QUERIES = 5
 
 
 @pytest.fixture

@@ -148,10 +148,10 @@ def test_chat_room_runs_a_constant_number_of_queries(
     for n in range(count):
         post_customer_message(chat, body=f"第{n}条")
     client.force_login(customer_user)
-    # The session comes from the cache. 1 user, 2 their permissions, 3 the chat with customer,
-    # agent, ticket and interaction, 4 its messages with articles, 5 its place in the queue,
-    # 6 whether a specialist is available.
-    with django_assert_num_queries(6):
+    # 1 the session, 2 user, 3 their permissions, 4 the chat with customer, agent, ticket and
+    # interaction, 5 its messages with articles, 6 its place in the queue, 7 whether a specialist
+    # is available.
+    with django_assert_num_queries(7):
         response = client.get(reverse("crm-channels:chat-room", args=[chat.token]))
 
     assert len(response.context["messages_shown"]) == count + 1
@@ -234,10 +234,10 @@ def test_console_runs_a_constant_number_of_queries(
             call_id=f"q-{n}", caller_number=mobile_number(74_100_000 + n), dialled_number="10000"
         )
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions (roles, hence queues),
-    # 3 their presence, 4 the waiting chats with customers and interactions, 5 their chats,
-    # 6 the calls of their queues with customers, lines and interactions.
-    with django_assert_num_queries(6):
+    # 1 the session, 2 user, 3 their permissions (roles, hence queues), 4 their presence, 5 the
+    # waiting chats with customers and interactions, 6 their chats, 7 the calls of their queues
+    # with customers, lines and interactions.
+    with django_assert_num_queries(7):
         response = client.get(reverse("crm-channels:console"))
 
     assert len(response.context["state"].waiting_chats) == count
@@ -312,11 +312,11 @@ def test_chat_desk_runs_a_constant_number_of_queries(
     for n in range(count):
         post_customer_message(chat, body=f"第{n}条")
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions, 3 the chat with customer,
-    # agent, interaction, order and ticket and whether it was verified, 4 its messages with
-    # articles, 5 the canned answers for the user's roles and queues, 6 the customer's latest
-    # contacts, 7 their open tickets.
-    with django_assert_num_queries(7):
+    # 1 the session, 2 user, 3 their permissions, 4 the chat with customer, agent, interaction,
+    # order and ticket and whether it was verified, 5 its messages with articles, 6 the canned
+    # answers for the user's roles and queues, 7 the customer's latest contacts, 8 their open
+    # tickets.
+    with django_assert_num_queries(8):
         response = client.get(reverse("crm-channels:desk", args=[chat.pk]))
 
     assert len(response.context["messages_shown"]) == count + 2
@@ -331,10 +331,10 @@ def test_call_page_runs_a_constant_number_of_queries(
         receive_call(call_id=f"h-{n}", caller_number=line.msisdn, dialled_number="10000")
     call = InboundCall.objects.latest("pk")
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions, 3 the call with customer,
-    # line, interaction, agent, offer and menu entry and whether it was verified, 4 the
-    # customer's latest contacts, 5 their open tickets.
-    with django_assert_num_queries(5):
+    # 1 the session, 2 user, 3 their permissions, 4 the call with customer, line, interaction,
+    # agent, offer and menu entry and whether it was verified, 5 the customer's latest contacts, 6
+    # their open tickets.
+    with django_assert_num_queries(6):
         response = client.get(reverse("crm-channels:call", args=[call.pk]))
 
     assert len(response.context["history"]["interactions"]) == min(count - 1, 5)
@@ -417,9 +417,9 @@ def test_my_agreements_runs_a_constant_number_of_queries(
     for _ in range(count):
         sign_agreement(MobileLineFactory(customer=customer), actor=personas[Role.SALES_ADVISOR])
     client.force_login(customer_user)
-    # The session comes from the cache. 1 user, 2 their permissions, 3 COUNT for the pager,
-    # 4 the page of agreements with their lines.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 their permissions, 4 COUNT for the pager, 5 the page of agreements
+    # with their lines.
+    with django_assert_num_queries(5):
         response = client.get(reverse("crm-channels:my-agreements"))
 
     assert len(response.context["agreements"]) == count
@@ -460,10 +460,10 @@ def test_customer_home_runs_a_constant_number_of_queries(
             actor=supervisor,
         )
     client.force_login(customer_user)
-    # The session comes from the cache. 1 user, 2 their permissions, then the overview (issue
-    # 9; a customer without lines): 3 the customer, 4 accounts, 5 lines, 6 points, 7 open
-    # tickets, 8 latest bill, 9 the notices that reached them and show now.
-    with django_assert_num_queries(9):
+    # 1 the session, 2 user, 3 their permissions, then the overview (issue 9; a customer without
+    # lines): 4 the customer, 5 accounts, 6 lines, 7 points, 8 open tickets, 9 latest bill, 10 the
+    # notices that reached them and show now.
+    with django_assert_num_queries(10):
         response = client.get(reverse("customer-home"))
 
     assert html(response).count('class="notice-banner') == 3

@@ -575,9 +575,8 @@ def test_search_results_page_runs_a_constant_number_of_queries(
     phone = mobile_number(77_000_077)
     many_customers_sharing_a_phone(phone, matches)
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions (own and by group),
-    # 3 the matching customers.
-    with django_assert_num_queries(3):
+    # 1 the session, 2 user, 3 their permissions (own and by group), 4 the matching customers.
+    with django_assert_num_queries(4):
         response = client.post(reverse("crm:customer-search"), {"q": phone})
 
     assert len(response.context["results"]) == matches
@@ -606,12 +605,12 @@ def test_customer_page_runs_a_constant_number_of_queries_for_a_specialist(
 ):
     busy_customer(customer, personas[Role.SALES_ADVISOR], lines=size, orders=size, calls=size)
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions (own and by group; the
-    # roles, hence the ticket scope, follow from them), 3 the customer, 4 lines, 5 their
-    # products with the product, 6 billing accounts, 7 recent orders, 8 recent interactions,
-    # 9 the user's open interaction with the customer, 10 the account-detail gate (the
-    # verified-interaction check), 11 the customer's latest tickets.
-    with django_assert_num_queries(11):
+    # 1 the session, 2 user, 3 their permissions (own and by group; the roles, hence the ticket
+    # scope, follow from them), 4 the customer, 5 lines, 6 their products with the product, 7
+    # billing accounts, 8 recent orders, 9 recent interactions, 10 the user's open interaction with
+    # the customer, 11 the account-detail gate (the verified-interaction check), 12 the customer's
+    # latest tickets.
+    with django_assert_num_queries(12):
         response = client.get(page_url(customer))
 
     assert len(response.context["lines"]) == size
@@ -623,10 +622,11 @@ def test_customer_page_runs_a_constant_number_of_queries_for_a_supervisor(
 ):
     busy_customer(customer, personas[Role.SALES_ADVISOR], lines=size, orders=size, calls=size)
     client.force_login(supervisor)
-    # The 11 queries of the specialist's page, the access-log row (a supervisor sees the
-    # account detail without a verified call, and that reading is logged), and the account
-    # summary: accounts with balances and the arrears flag, the latest bills, this month's usage.
-    with django_assert_num_queries(15):
+    # The 12 queries of the specialist's page (the session first), the access-log row (a
+    # supervisor sees the account detail without a verified call, and that reading is logged),
+    # and the account summary: accounts with balances and the arrears flag, the latest bills,
+    # this month's usage.
+    with django_assert_num_queries(16):
         response = client.get(page_url(customer))
 
     assert len(response.context["lines"]) == size

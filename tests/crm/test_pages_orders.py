@@ -164,9 +164,9 @@ def test_catalog_runs_a_constant_number_of_queries(
         )
         bundle.components.add(Product.objects.get(code="CALLER_ID"))
     client.force_login(clerk)
-    # The session comes from the cache. 1 user, 2 their permissions (own and by group),
-    # 3 the products with their mobile plan terms, 4 the bundles' components.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 their permissions (own and by group), 4 the products with their
+    # mobile plan terms, 5 the bundles' components.
+    with django_assert_num_queries(5):
         response = client.get(reverse("crm:catalog") + query)
 
     assert sum(len(group) for _label, group in response.context["groups"]) == (
@@ -218,9 +218,9 @@ def test_orders_list_runs_a_constant_number_of_queries(
 ):
     reopen_orders(clerk, count)
     client.force_login(clerk)
-    # The session comes from the cache. 1 user, 2 their permissions (own and by group),
-    # 3 the count for the pager, 4 the page of orders with customer, line, product and clerk.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 their permissions (own and by group), 4 the count for the pager, 5
+    # the page of orders with customer, line, product and clerk.
+    with django_assert_num_queries(5):
         response = client.get(reverse("crm:order-list"))
 
     assert len(response.context["orders"]) == min(count, 25)

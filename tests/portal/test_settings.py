@@ -12,7 +12,6 @@ PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "x7#kq!vz-production-test-key-9f3b1c0e8d2a4f6b7c5e1d3a9b8c7d6e5f4",
     "ALLOWED_HOSTS": "crm.example.cn",
-    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 SERVICE_VARIABLES = (
     "DATABASE_URL",
@@ -132,11 +131,44 @@ def test_locale_and_time_zone():
     assert "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
 
 
-def test_production_refuses_a_per_process_cache():
-    # Sessions are read from the cache; each web worker must see the same sign-outs.
-    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CACHE_URL"}
+def test_production_needs_no_cache_url_and_keeps_sessions_in_the_database():
+    # No page may depend on the cache: it holds only what may be lost.
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.SESSION_ENGINE);"
+        "print(s.CACHES['default']['BACKEND'])"
+    )
 
-    result = run_manage("check", env=env)
+    result = run_manage("shell", "-v", "0", "-c", code, env=PRODUCTION_ENV)
 
-    assert result.returncode == 1
-    assert "CACHE_URL must name a shared cache" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+
+
+def test_a_redis_cache_gets_short_socket_timeouts_unless_its_url_sets_them():
+    code = "from django.conf import settings as s;print(s.CACHES['default'])"
+
+    default = run_manage("shell", "-v", "0", "-c", code, env={"CACHE_URL": "redis://r:6379/1"})
+    chosen = run_manage(
+        "shell", "-v", "0", "-c", code, env={"CACHE_URL": "redis://r:6379/1?socket_timeout=2"}
+    )
+
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == str(
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://r:6379/1",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.strip() == str(
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://r:6379/1",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 0.25},
+        }
+    )

@@ -118,11 +118,11 @@ def test_dashboard_page_runs_a_constant_number_of_queries(
     for n in range(extra_months):
         stored_report(datetime.date(2026, 8 - n, 1))
     ensure_rolled_up(OCTOBER, today() - datetime.timedelta(days=1))
-    # 1 user, 2 permissions; then the dashboard's 12 (portal.reports.selectors.compute_dashboard:
-    # the rollup coverage, the rolled-up totals, the satisfaction trend, today's six live
-    # aggregates, open tickets past their deadline, the KPI ranking, the assessments' titles);
-    # 15 the recent monthly reports.
-    with django_assert_num_queries(15):
+    # 1 the session, 2 user, 3 permissions; then 4-15 the dashboard's 12
+    # (portal.reports.selectors.compute_dashboard: the rollup coverage, the rolled-up totals, the
+    # satisfaction trend, today's six live aggregates, open tickets past their deadline, the KPI
+    # ranking, the assessments' titles); 16 the recent monthly reports.
+    with django_assert_num_queries(16):
         response = supervisor_client.get(reverse("workspace-supervisor"), OCTOBER_QUERY)
 
     assert response.status_code == 200
@@ -132,8 +132,9 @@ def test_htmx_partial_runs_a_constant_number_of_queries(
     supervisor_client, october, django_assert_num_queries
 ):
     ensure_rolled_up(OCTOBER, today() - datetime.timedelta(days=1))
-    # 1 user, 2 permissions, 3-14 the dashboard's 12 (no list of reports in the partial).
-    with django_assert_num_queries(14):
+    # 1 the session, 2 user, 3 permissions, 4-15 the dashboard's 12 (no list of reports in the
+    # partial).
+    with django_assert_num_queries(15):
         supervisor_client.get(
             reverse("workspace-supervisor"), OCTOBER_QUERY, headers={"HX-Request": "true"}
         )
@@ -176,9 +177,9 @@ def test_report_list_runs_a_constant_number_of_queries(
 ):
     for n in range(count):
         stored_report(datetime.date(2025, n + 1, 1))
-    # 1 user, 2 permissions; 3 the count for the pager, 4 the page of reports with who wrote
-    # them.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 permissions; 4 the count for the pager, 5 the page of reports with
+    # who wrote them.
+    with django_assert_num_queries(5):
         response = supervisor_client.get(reverse("reports:report-list"))
 
     assert len(response.context["reports"]) == count

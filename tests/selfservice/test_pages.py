@@ -109,11 +109,11 @@ def test_the_overview_runs_a_constant_number_of_queries(
     for n in range(1, lines):
         MobileLineFactory(customer=customer, msisdn=f"1890000010{n}")
     client.force_login(customer_user)
-    # The session comes from the cache. 1 user, 2 permissions, 3 the login's customer record,
-    # 4 accounts with balances, 5 live lines, 6 their products with plan terms, 7 this month's
-    # usage totals, 8 minutes and SMS counted, 9 points balance, 10 open tickets, 11 latest
-    # bill, 12 the notices banner.
-    with django_assert_num_queries(12):
+    # 1 the session, 2 user, 3 permissions, 4 the login's customer record, 5 accounts with
+    # balances, 6 live lines, 7 their products with plan terms, 8 this month's usage totals, 9
+    # minutes and SMS counted, 10 points balance, 11 open tickets, 12 latest bill, 13 the notices
+    # banner.
+    with django_assert_num_queries(13):
         response = client.get(reverse("customer-home"))
 
     assert len(response.context["lines"]) == lines
@@ -196,9 +196,9 @@ def test_someone_elses_top_up_result_is_a_404(signed_in, customer):
 def test_the_top_up_page_runs_a_constant_number_of_queries(signed_in, django_assert_num_queries):
     PromotionFactory(code="a")
     PromotionFactory(code="b")
-    # 1 user, 2 permissions, 3 the customer, 4 accounts with balances, 5 running offers,
-    # 6 the customer's uses of them.
-    with django_assert_num_queries(6):
+    # 1 the session, 2 user, 3 permissions, 4 the customer, 5 accounts with balances, 6 running
+    # offers, 7 the customer's uses of them.
+    with django_assert_num_queries(7):
         response = signed_in.get(reverse("selfservice:top-up"))
 
     assert len(response.context["offers"]) == 2
@@ -282,9 +282,9 @@ def test_the_services_page_runs_a_constant_number_of_queries(
     signed_in, customer, django_assert_num_queries
 ):
     MobileLineFactory(customer=customer, msisdn="18900000101")
-    # 1 user, 2 permissions, 3 the customer, 4 live mobile lines, 5 their products,
-    # 6 services on sale, 7 their bundle components.
-    with django_assert_num_queries(7):
+    # 1 the session, 2 user, 3 permissions, 4 the customer, 5 live mobile lines, 6 their products,
+    # 7 services on sale, 8 their bundle components.
+    with django_assert_num_queries(8):
         response = signed_in.get(reverse("selfservice:services"))
 
     assert len(response.context["rows"]) == 12
@@ -327,9 +327,9 @@ def test_ordering_the_plan_a_line_already_has_is_refused_on_the_plan(signed_in, 
 
 
 def test_the_plan_page_runs_a_constant_number_of_queries(signed_in, django_assert_num_queries):
-    # 1 user, 2 permissions, 3 the customer, 4 live mobile lines, 5 their products, 6 plans on
-    # sale with terms, 7 their bundle components, 8 plan changes already ordered.
-    with django_assert_num_queries(8):
+    # 1 the session, 2 user, 3 permissions, 4 the customer, 5 live mobile lines, 6 their products,
+    # 7 plans on sale with terms, 8 their bundle components, 9 plan changes already ordered.
+    with django_assert_num_queries(9):
         response = signed_in.get(reverse("selfservice:plan"))
 
     assert len(response.context["plans"]) == 3
@@ -368,9 +368,9 @@ def test_the_orders_page_runs_a_constant_number_of_queries(
 ):
     for code in ["CALLER_ID", "VAS_GAMES", "VAS_MUSIC", "VAS_VIDEO"][:orders]:
         place(signed_in, line, code)
-    # 1 user, 2 permissions, 3 the customer, 4 count for the pages, 5 the page of orders with
-    # line and product.
-    with django_assert_num_queries(5):
+    # 1 the session, 2 user, 3 permissions, 4 the customer, 5 count for the pages, 6 the page of
+    # orders with line and product.
+    with django_assert_num_queries(6):
         response = signed_in.get(reverse("selfservice:orders"))
 
     assert len(response.context["orders"]) == orders
@@ -446,9 +446,9 @@ def test_the_privacy_page_runs_a_constant_number_of_queries(
         PiiAccessLog.objects.create(
             actor=supervisor, customer=customer, field=PiiField.DOCUMENT_NUMBER, reason=f"核对{n}"
         )
-    # 1 user, 2 permissions, 3 the customer, 4 their preferences, 5 count of looks, 6 the page
-    # of looks with each actor's role, 7 recent consent changes.
-    with django_assert_num_queries(7):
+    # 1 the session, 2 user, 3 permissions, 4 the customer, 5 their preferences, 6 count of looks,
+    # 7 the page of looks with each actor's role, 8 recent consent changes.
+    with django_assert_num_queries(8):
         response = signed_in.get(reverse("selfservice:privacy"))
 
     assert len(response.context["looks"]) == looks
@@ -536,9 +536,9 @@ def test_the_top_up_result_page_runs_a_constant_number_of_queries(
 ):
     PromotionFactory(code="bonus", min_amount=D("10.00"), benefit_amount="1.00")
     record = top_up(account, amount="10", channel="online", actor=customer_user).top_up
-    # 1 user, 2 permissions, 3 the customer, 4 the top-up with its account, balance, entry,
-    # offer and points.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 permissions, 4 the customer, 5 the top-up with its account, balance,
+    # entry, offer and points.
+    with django_assert_num_queries(5):
         response = signed_in.get(reverse("selfservice:top-up-done", args=[record.pk]))
 
     assert 'data-bonus="1.00"' in html(response)

@@ -416,9 +416,9 @@ def test_my_training_page_runs_a_constant_number_of_queries(
             actor=supervisor,
         )
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions; 3 the open assignments
-    # with courses, 4 the courses with progress counts, 5 the attempts, 6 the certificates.
-    with django_assert_num_queries(6):
+    # 1 the session, 2 user, 3 their permissions; 4 the open assignments with courses, 5 the
+    # courses with progress counts, 6 the attempts, 7 the certificates.
+    with django_assert_num_queries(7):
         response = client.get(reverse("training-home"))
 
     assert len(response.context["assignments"]) == count
@@ -437,9 +437,9 @@ def test_team_page_runs_a_constant_number_of_queries(
             actor=supervisor,
         )
     client.force_login(supervisor)
-    # 1 user, 2 permissions; 3 the count for the pager, 4 the page of assignments with course,
-    # user and assigner; 5 the courses and 6 the staff of the assignment form.
-    with django_assert_num_queries(6):
+    # 1 the session, 2 user, 3 permissions; 4 the count for the pager, 5 the page of assignments
+    # with course, user and assigner; 6 the courses and 7 the staff of the assignment form.
+    with django_assert_num_queries(7):
         response = client.get(reverse("training-team"))
 
     assert len(response.context["assignments"]) == count
@@ -453,8 +453,9 @@ def test_kpi_page_runs_a_constant_number_of_queries(
         make_user(Role.SALES_ADVISOR, username=f"sales-{n}")
     compute_monthly_kpis(timezone.localdate())
     client.force_login(supervisor)
-    # 1 user, 2 permissions; 3 the teams, 4 the ranking with users and teams, 5 the trends.
-    with django_assert_num_queries(5):
+    # 1 the session, 2 user, 3 permissions; 4 the teams, 5 the ranking with users and teams, 6 the
+    # trends.
+    with django_assert_num_queries(6):
         response = client.get(reverse("training-kpis"))
 
     # The five personas (supervisor fixture) and the sales advisors.
@@ -468,8 +469,9 @@ def test_suggestions_page_runs_a_constant_number_of_queries(
     for n in range(count):
         submit_suggestion(author=specialist, subject=f"建议{n}", body="内容")
     client.force_login(supervisor)
-    # 1 user, 2 permissions; 3 the count for the pager, 4 the page with authors and answerers.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 permissions; 4 the count for the pager, 5 the page with authors and
+    # answerers.
+    with django_assert_num_queries(5):
         response = client.get(reverse("training-suggestions"))
 
     assert len(response.context["suggestions"]) == count
@@ -480,9 +482,9 @@ def test_course_page_runs_a_constant_number_of_queries(
 ):
     passed_attempt(assessment, specialist)
     client.force_login(specialist)
-    # 1 user, 2 permissions; 3 the course, 4 its modules with read flags, 5 their handouts,
-    # 6 its assessments, 7 its roles, 8 my attempts at it.
-    with django_assert_num_queries(8):
+    # 1 the session, 2 user, 3 permissions; 4 the course, 5 its modules with read flags, 6 their
+    # handouts, 7 its assessments, 8 its roles, 9 my attempts at it.
+    with django_assert_num_queries(9):
         client.get(reverse("training-course", args=[assessment.course_id]))
 
 
@@ -493,8 +495,8 @@ def test_my_kpis_page_runs_a_constant_number_of_queries(
     for month in range(1, months + 1):
         compute_monthly_kpis(datetime.date(2026, month, 1))
     client.force_login(specialist)
-    # 1 user, 2 permissions; 3 my KPIs of the last 12 months with team.
-    with django_assert_num_queries(3):
+    # 1 the session, 2 user, 3 permissions; 4 my KPIs of the last 12 months with team.
+    with django_assert_num_queries(4):
         response = client.get(reverse("training-my-kpis"))
 
     assert len(response.context["kpis"]) == months

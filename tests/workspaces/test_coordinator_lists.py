@@ -98,9 +98,9 @@ def test_disputes_run_a_constant_number_of_queries(
     for _n in range(size):
         make_ticket(specialist, TicketKind.BILLING_DISPUTE)
     client.force_login(coordinator)
-    # 1 user, 2 permissions; 3 the count, 4 the page with customer, line, assignee and the
-    # adjustment's ledger entry.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 permissions; 4 the count, 5 the page with customer, line, assignee
+    # and the adjustment's ledger entry.
+    with django_assert_num_queries(5):
         response = client.get(DISPUTES)
 
     assert len(TICKET_ROWS.findall(html_of(response))) == size
@@ -298,9 +298,9 @@ def test_low_scores_run_a_constant_number_of_queries(
     for _n in range(size):
         answered(resolved_complaint, score=1)
     client.force_login(coordinator)
-    # 1 user, 2 permissions; 3 the count, 4 the page of surveys with ticket, customer,
-    # assignee, reviewer and whether a callback waits (a subquery).
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 permissions; 4 the count, 5 the page of surveys with ticket,
+    # customer, assignee, reviewer and whether a callback waits (a subquery).
+    with django_assert_num_queries(5):
         response = client.get(LOW_SCORES, headers=HTMX_RESULTS)
 
     assert len(survey_rows(response)) == size

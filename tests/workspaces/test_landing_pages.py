@@ -85,10 +85,10 @@ def test_specialist_landing_runs_a_constant_number_of_queries(
         ticket = make_ticket(specialist, TicketKind.INQUIRY)
         Callback.objects.create(ticket=ticket, assignee=specialist, due_at=timezone.now())
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions; 3 the open contacts with
-    # their customers, 4 the first callbacks with ticket and customer, 5 how many callbacks,
-    # 6 the counts of the service specialists' queue (one aggregate).
-    with django_assert_num_queries(6):
+    # 1 the session, 2 user, 3 their permissions; 4 the open contacts with their customers, 5 the
+    # first callbacks with ticket and customer, 6 how many callbacks, 7 the counts of the service
+    # specialists' queue (one aggregate).
+    with django_assert_num_queries(7):
         response = client.get(landing(Role.SERVICE_SPECIALIST))
 
     assert len(response.context["open_interactions"]) == 3
@@ -135,9 +135,9 @@ def test_engineer_landing_runs_a_constant_number_of_queries(
     client, engineer, faults, django_assert_num_queries
 ):
     client.force_login(engineer)
-    # 1 user, 2 permissions; 3 the counts of the tech-support queue's faults (one aggregate),
-    # 4 the engineer's own open faults with customer, line and latest diagnosis.
-    with django_assert_num_queries(4):
+    # 1 the session, 2 user, 3 permissions; 4 the counts of the tech-support queue's faults (one
+    # aggregate), 5 the engineer's own open faults with customer, line and latest diagnosis.
+    with django_assert_num_queries(5):
         client.get(landing(Role.TECH_SUPPORT))
 
 
@@ -198,9 +198,10 @@ def test_coordinator_landing_runs_a_constant_number_of_queries(
     client, coordinator, complaints_desk, django_assert_num_queries
 ):
     client.force_login(coordinator)
-    # 1 user, 2 permissions; 3 the complaints queue's counts, 4 the disputes' counts, 5 how
-    # many low scores wait for review, 6 the first breached tickets of the escalation board.
-    with django_assert_num_queries(6):
+    # 1 the session, 2 user, 3 permissions; 4 the complaints queue's counts, 5 the disputes'
+    # counts, 6 how many low scores wait for review, 7 the first breached tickets of the escalation
+    # board.
+    with django_assert_num_queries(7):
         client.get(landing(Role.COMPLAINT_COORDINATOR))
 
 
@@ -253,7 +254,7 @@ def test_sales_landing_runs_a_constant_number_of_queries(
     client, sales, sold, django_assert_num_queries
 ):
     client.force_login(sales)
-    # 1 user, 2 permissions; 3 this month's orders by month, 4 this month's instalment sales by
-    # month, 5 the latest orders with their customers.
-    with django_assert_num_queries(5):
+    # 1 the session, 2 user, 3 permissions; 4 this month's orders by month, 5 this month's
+    # instalment sales by month, 6 the latest orders with their customers.
+    with django_assert_num_queries(6):
         client.get(landing(Role.SALES_ADVISOR))

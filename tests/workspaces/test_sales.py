@@ -168,10 +168,10 @@ def test_the_recommendation_page_runs_a_constant_number_of_queries(
 ):
     verify_in_hall(sales, heavy_caller.customer)
     client.force_login(sales)
-    # 1 user, 2 permissions; 3 the customer by number, 4 the verification gate (the advisor's
-    # open interaction with a passed check), 5 the mobile lines; the recommendation: 6 the
-    # current plan, 7 the plans on sale, 8 the line's records of the three months.
-    with django_assert_num_queries(8):
+    # 1 the session, 2 user, 3 permissions; 4 the customer by number, 5 the verification gate (the
+    # advisor's open interaction with a passed check), 6 the mobile lines; the recommendation: 7
+    # the current plan, 8 the plans on sale, 9 the line's records of the three months.
+    with django_assert_num_queries(9):
         client.get(page_for(heavy_caller))
 
 
@@ -278,9 +278,9 @@ def test_my_sales_runs_a_constant_number_of_queries(client, sales, django_assert
             kind=OrderKind.REOPEN_DATA, customer=line.customer, subscription=line, actor=sales
         )
     client.force_login(sales)
-    # 1 user, 2 permissions; 3 the count, 4 the page of orders with customer, line and
-    # product; 5 orders by month, 6 instalment sales by month.
-    with django_assert_num_queries(6):
+    # 1 the session, 2 user, 3 permissions; 4 the count, 5 the page of orders with customer, line
+    # and product; 6 orders by month, 7 instalment sales by month.
+    with django_assert_num_queries(7):
         client.get(MY_SALES)
 
 

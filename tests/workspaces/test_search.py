@@ -155,9 +155,9 @@ def test_the_search_runs_a_constant_number_of_queries(
         CustomerFactory(contact_phone=phone)
     MobileLineFactory(msisdn=phone)
     client.force_login(specialist)
-    # The session comes from the cache. 1 user, 2 their permissions, 3 the customers whose
-    # contact phone, mobile line or fixed line has the number (one UNION subquery).
-    with django_assert_num_queries(3):
+    # 1 the session, 2 user, 3 their permissions, 4 the customers whose contact phone, mobile line
+    # or fixed line has the number (one UNION subquery).
+    with django_assert_num_queries(4):
         response = client.post(SEARCH, {"q": phone})
 
     assert len(response.context["result"].customers) == size + 1
@@ -168,8 +168,8 @@ def test_a_ticket_search_is_one_query_after_sign_in(
 ):
     ticket = make_ticket(engineer, TicketKind.FAULT)
     client.force_login(specialist)
-    # 1 user, 2 permissions, 3 the ticket by its number.
-    with django_assert_num_queries(3):
+    # 1 the session, 2 user, 3 permissions, 4 the ticket by its number.
+    with django_assert_num_queries(4):
         response = client.post(SEARCH, {"q": ticket.number})
 
     assert response.status_code == 302
