@@ -23,23 +23,10 @@ from pathlib import Path
 # Before Django starts: with DEBUG on, every bulk INSERT would be kept in the query log.
 os.environ.setdefault("DEBUG", "false")
 
-from bench.harness import benchmark_database, emit
+from bench.harness import benchmark_database, database_url, emit
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 5000
-
-
-def database_url() -> str:
-    from django.db import connection
-
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{params['NAME']}"
-    auth = params["USER"] or ""
-    if params["PASSWORD"]:
-        auth += f":{params['PASSWORD']}"
-    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or 5432
-    return f"postgres://{auth}@{host}:{port}/{params['NAME']}"
 
 
 def batched(rows, size=BATCH):

@@ -32,6 +32,18 @@ def benchmark_database() -> Iterator[None]:
         teardown_databases(old_config, verbosity=0)
 
 
+def database_url() -> str:
+    """A DATABASE_URL pointing a child process (worker, command) at the benchmark database."""
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    auth = params["USER"] or ""
+    if params["PASSWORD"]:
+        auth += f":{params['PASSWORD']}"
+    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or 5432
+    return f"postgres://{auth}@{host}:{port}/{params['NAME']}"
+
+
 def timings_ms(action: Callable[[], object], *, repeat: int, warmup: int = 5) -> dict:
     """Run ``action`` and return p50/p95/max in milliseconds."""
     for _ in range(warmup):

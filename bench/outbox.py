@@ -22,22 +22,9 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.harness import benchmark_database, emit
+from bench.harness import benchmark_database, database_url, emit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    from django.db import connection
-
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{params['NAME']}"
-    auth = params["USER"] or ""
-    if params["PASSWORD"]:
-        auth += f":{params['PASSWORD']}"
-    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or 5432
-    return f"postgres://{auth}@{host}:{port}/{params['NAME']}"
 
 
 def write_messages(count: int) -> list[int]:

@@ -126,6 +126,39 @@ def database_url_for_subprocess() -> str:
     raise NotImplementedError(connection.vendor)
 
 
+def start_beat(log_path: Path, queue: str) -> subprocess.Popen:
+    """A real ``celery beat`` on the test database and broker, checking its schedule every second.
+
+    It publishes to ``queue``; the caller terminates it.
+    """
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_DEFAULT_QUEUE": queue,
+    }
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--pidfile=",
+                "--max-interval",
+                "1",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def redis_up(url: str) -> bool:
     try:
         return redis.Redis.from_url(url, socket_connect_timeout=1).ping()

@@ -4,9 +4,6 @@ it. The gateway is ``tests.gateways.RecordingSmsGateway``, which honours idempot
 logs every call, so "delivered once" is counted, not assumed.
 """
 
-import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -27,10 +24,9 @@ from complaints.services import assign_ticket, resolve_ticket, transition_ticket
 from portal.roles import Role
 from tests.complaints.factories import make_ticket
 from tests.conftest import (
-    BASE_DIR,
     WorkerProcess,
-    database_url_for_subprocess,
     publish,
+    start_beat,
     wait_for,
 )
 from tests.crm.factories import CustomerFactory
@@ -198,35 +194,6 @@ def p95(times: list[float]) -> float:
     return ordered[int(0.95 * (len(ordered) - 1))]
 
 
-def start_beat(tmp_path, queue: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_subprocess(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_DEFAULT_QUEUE": queue,
-    }
-    log = (tmp_path / "beat.log").open("w")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "beat",
-            "--pidfile=",
-            "--max-interval",
-            "1",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
 def tickets_in_progress(count: int, personas) -> list:
     engineer = personas[Role.TECH_SUPPORT]
     tickets = []
@@ -254,7 +221,7 @@ def test_the_site_answers_through_a_redis_outage_and_every_survey_goes_out_once_
             "complaints.tasks.deliver_pending_notifications",
         ]
     ).update(interval=fast)
-    beat = start_beat(tmp_path, queue)
+    beat = start_beat(tmp_path / "beat.log", queue)
     customer_user = personas[Role.CUSTOMER]
     CustomerFactory(user=customer_user)
     sessions = {}
