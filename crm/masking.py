@@ -75,8 +75,11 @@ class PiiMaskingFilter(logging.Filter):
     """Mask identity document and mobile numbers in log messages.
 
     Install it on handlers rather than on loggers: a logger's filters do not see records that
-    propagate up from its child loggers. Only the message is masked, not exception tracebacks.
+    propagate up from its child loggers. The message, the traceback and the stack are masked:
+    an exception's text often quotes the value that failed (``ValueError: bad msisdn …``).
     """
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -87,4 +90,11 @@ class PiiMaskingFilter(logging.Filter):
             return True
         record.msg = mask_pii(message)
         record.args = ()
+        if record.exc_info and not record.exc_text:
+            # Formatted here, masked, and cached where every Formatter looks first.
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_pii(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_pii(record.stack_info)
         return True
