@@ -13,6 +13,7 @@ verification refusals are the 403s of the first half that turn to 200 in the sec
 """
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -68,6 +69,34 @@ TABLE: dict[str, tuple[str, str, int]] = {
     "billing-promotion-detail": (ALL, ALL, 0),
     "billing-device-list": (ALL, ALL, 0),
     "billing-device-detail": (ALL, ALL, 0),
+}
+
+# The billing pages (``billing:`` URL names), the same way. A customer's billing as staff see
+# it is for the billing desk (specialists, coordinators, supervisors); a plan's page for its
+# seller, and for supervisors behind the gate (logged); the sample plan was sold by another
+# advisor (404 for the sales persona); ``my/...`` pages are the customer's own.
+CUSTOMER_PAGE = (SUPERVISOR_ONLY, "200 403 200 403 200", 1)
+SALES_PLAN_PAGE = ("403 403 403 404 200", "403 403 403 404 200", 1)
+PAGES: dict[str, tuple[str, str, int]] = {
+    "billing:customer-billing": CUSTOMER_PAGE,
+    "billing:customer-bill": CUSTOMER_PAGE,
+    "billing:customer-invoice": CUSTOMER_PAGE,
+    "billing:customer-account-status": CUSTOMER_PAGE,
+    "billing:instalment-plan": SALES_PLAN_PAGE,
+    "billing:instalment-cancel": SALES_PLAN_PAGE,
+    "billing:instalment-payoff": SALES_PLAN_PAGE,
+    # What the advisor sold (supervisors: every sale), and the sale itself (advisors).
+    "billing:instalment-sales": ("403 403 403 200 200", "403 403 403 200 200", 0),
+    "billing:instalment-sale": ("403 403 403 200 403", "403 403 403 200 403", 0),
+    "billing:invoice-check": (ALL, ALL, 0),
+    "billing:my-billing": (NOBODY, NOBODY, 0),
+    "billing:my-bill": (NOBODY, NOBODY, 0),
+    "billing:my-invoice": (NOBODY, NOBODY, 0),
+    "billing:my-points": (NOBODY, NOBODY, 0),
+    "billing:my-points-redeem": (NOBODY, NOBODY, 0),
+    "billing:my-instalments": (NOBODY, NOBODY, 0),
+    "billing:my-instalment-payoff": (NOBODY, NOBODY, 0),
+    "billing:my-account-status": (NOBODY, NOBODY, 0),
 }
 
 # Lists of one customer's records: staff who name nobody are told to (400 on ``customer``).
@@ -150,7 +179,35 @@ def samples(personas, make_user):
     }
 
 
+def billing_pages() -> set[str]:
+    """Every URL name of the ``billing`` namespace (the billing app's pages)."""
+    return {
+        f"billing:{name}"
+        for name in get_resolver().namespace_dict["billing"][1].reverse_dict
+        if isinstance(name, str)
+    }
+
+
+def page_url(name: str, samples: dict) -> str:
+    customer, bill, plan = samples["customer"].pk, samples["bill"].pk, samples["plan"].pk
+    args = {
+        "billing:customer-billing": [customer],
+        "billing:customer-bill": [customer, bill],
+        "billing:customer-invoice": [customer, bill],
+        "billing:customer-account-status": [customer],
+        "billing:instalment-plan": [plan],
+        "billing:instalment-cancel": [plan],
+        "billing:instalment-payoff": [plan],
+        "billing:my-bill": [bill],
+        "billing:my-invoice": [bill],
+        "billing:my-instalment-payoff": [plan],
+    }.get(name, [])
+    return reverse(name, args=args)
+
+
 def url_for(name: str, samples: dict) -> str:
+    if name.startswith("billing:"):
+        return page_url(name, samples)
     customer = f"?customer={samples['customer'].pk}"
     by_name = {
         "billing-top-up-detail": ([samples["top_up"].pk], ""),
@@ -170,15 +227,19 @@ def url_for(name: str, samples: dict) -> str:
     return reverse(name, args=args) + query
 
 
-def walk(personas, samples) -> tuple[dict[str, str], dict[str, int]]:
+def walk(personas, samples, table) -> tuple[dict[str, str], dict[str, int]]:
     """Each endpoint's statuses for the five staff roles, and the log rows of each request
     of the supervisor."""
     clients = {}
     for role in STAFF:
-        clients[role] = APIClient()
-        clients[role].force_authenticate(personas[role])
+        if table is PAGES:
+            clients[role] = Client()
+            clients[role].force_login(personas[role])
+        else:
+            clients[role] = APIClient()
+            clients[role].force_authenticate(personas[role])
     statuses, supervisor_logs = {}, {}
-    for name in sorted(TABLE):
+    for name in sorted(table):
         row = []
         for role in STAFF:
             before = PiiAccessLog.objects.count()
@@ -194,16 +255,23 @@ def walk(personas, samples) -> tuple[dict[str, str], dict[str, int]]:
 
 def test_the_table_names_every_billing_read():
     assert set(TABLE) == set(billing_api_reads())
-    assert all(len(row.split()) == len(STAFF) for rows in TABLE.values() for row in rows[:2])
+    assert set(PAGES) == billing_pages()
+    assert all(
+        len(row.split()) == len(STAFF)
+        for table in (TABLE, PAGES)
+        for rows in table.values()
+        for row in rows[:2]
+    )
 
 
+@pytest.mark.parametrize("table", [TABLE, PAGES], ids=["api", "pages"])
 def test_unverified_staff_get_what_the_table_says_and_each_supervisor_look_is_logged_once(
-    personas, samples
+    personas, samples, table
 ):
-    statuses, supervisor_logs = walk(personas, samples)
+    statuses, supervisor_logs = walk(personas, samples, table)
 
-    assert statuses == {name: rows[0] for name, rows in TABLE.items()}
-    assert supervisor_logs == {name: rows[2] for name, rows in TABLE.items()}
+    assert statuses == {name: rows[0] for name, rows in table.items()}
+    assert supervisor_logs == {name: rows[2] for name, rows in table.items()}
     assert set(
         PiiAccessLog.objects.values_list("actor__username", "customer", "field", "interaction")
     ) == {
@@ -211,14 +279,15 @@ def test_unverified_staff_get_what_the_table_says_and_each_supervisor_look_is_lo
     }
 
 
-def test_verified_staff_get_what_the_table_says_and_nothing_is_logged(personas, samples):
+@pytest.mark.parametrize("table", [TABLE, PAGES], ids=["api", "pages"])
+def test_verified_staff_get_what_the_table_says_and_nothing_is_logged(personas, samples, table):
     for role in STAFF:
         verify_caller(personas[role], samples["customer"])
 
-    statuses, supervisor_logs = walk(personas, samples)
+    statuses, supervisor_logs = walk(personas, samples, table)
 
-    assert statuses == {name: rows[1] for name, rows in TABLE.items()}
-    assert supervisor_logs == dict.fromkeys(TABLE, 0)
+    assert statuses == {name: rows[1] for name, rows in table.items()}
+    assert supervisor_logs == dict.fromkeys(table, 0)
     assert PiiAccessLog.objects.count() == 0
 
 
