@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from billing.models import LedgerEntry, TopUp
-from billing.services import balance_of
+from billing.services import balance_of, top_up
 from crm.choices import VerificationMethod
+from crm.models import PiiAccessLog
 from crm.services import record_verification, start_interaction
 from portal.roles import Role
 from tests.crm.factories import CustomerFactory
@@ -272,3 +273,47 @@ def test_the_list_shows_only_the_customers_own_top_ups_in_constant_queries(
         response = api_client.get(URL)
 
     assert response.json()["count"] == 3
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_staff_list_of_a_verified_callers_top_ups_runs_a_constant_number_of_queries(
+    api_client, personas, customer, account, django_assert_num_queries, count
+):
+    specialist = personas[Role.SERVICE_SPECIALIST]
+    call = start_interaction(channel="hotline", actor=specialist, reason="充值", customer=customer)
+    record_verification(
+        call,
+        customer,
+        method=VerificationMethod.SERVICE_PASSWORD,
+        actor=specialist,
+        service_password="135790",
+    )
+    api_client.force_authenticate(specialist)
+    for _ in range(count):
+        post(api_client, {"account": account.account_number, "amount": "10", "channel": "online"})
+    url = f"{URL}?customer={customer.pk}"
+
+    # 1 the customer named, 2 the verification gate, 3 count, 4 the page with accounts,
+    # customers, ledger entries, offers and points (permissions cached by the earlier requests).
+    with django_assert_num_queries(4):
+        response = api_client.get(url)
+
+    assert [row["balance_after"] for row in response.json()["results"]] == [
+        f"{10 * n}.00" for n in range(count, 0, -1)
+    ]
+
+
+def test_a_supervisors_look_at_a_customers_top_ups_adds_the_access_log_row(
+    api_client, personas, customer, account, django_assert_num_queries
+):
+    top_up(account, amount="10", channel="online", actor=customer.user)
+    supervisor = personas[Role.SUPERVISOR]
+    api_client.force_authenticate(supervisor)
+    api_client.get(f"{URL}?customer={customer.pk}")
+
+    # 1 the customer named, 2 the verification gate, 3 the access log row, 4 count, 5 the page.
+    with django_assert_num_queries(5):
+        response = api_client.get(f"{URL}?customer={customer.pk}")
+
+    assert (response.status_code, response.json()["count"]) == (200, 1)
+    assert PiiAccessLog.objects.filter(actor=supervisor, customer=customer).count() == 2
