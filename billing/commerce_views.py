@@ -61,13 +61,18 @@ from billing.selectors import (
     points_entries_of,
     redemption_offers,
 )
-from billing.views import CustomerSideMixin, StaffSideMixin
+from billing.views import (
+    CustomerSideMixin,
+    StaffSideMixin,
+    VerificationRequired,
+    verification_required_response,
+)
 from complaints.forms import add_service_error
 from crm.choices import VerificationResult
 from crm.forms import OrderCustomerForm
 from crm.permissions import verified_interaction
 from crm.selectors import open_interaction_with
-from crm.services import verify_document_at_counter
+from crm.services import gate_account_detail, verify_document_at_counter
 from portal.errors import DomainError
 
 DOMAIN_ERRORS = (DomainError, ValidationError)
@@ -375,13 +380,33 @@ class InstalmentSaleView(SalesPageMixin, View):
 
 
 class InstalmentPlanPage(SalesPageMixin, View):
-    """A plan the user sold (supervisors: any), with its schedule, history and actions."""
+    """A plan the user sold (supervisors: any), with its schedule, history and actions.
+
+    The seller follows their own sale; anyone else's look at a customer's plan is account
+    detail and passes the verification gate (a supervisor's look is logged), as in the API."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except VerificationRequired as refusal:
+            return verification_required_response(request, refusal.customer)
 
     def get_plan(self, pk) -> InstalmentPlan:
+        user = self.request.user
         try:
-            return plan_detail(plans_sold_by(self.request.user), pk)
+            plan = plan_detail(plans_sold_by(user), pk)
         except InstalmentPlan.DoesNotExist as exc:
             raise Http404 from exc
+        if plan.seller_id != user.pk:
+            access = gate_account_detail(
+                user,
+                plan.customer,
+                reason=_("Instalment plan viewed without caller verification: %(path)s")
+                % {"path": self.request.path},
+            )
+            if not access.visible:
+                raise VerificationRequired(plan.customer)
+        return plan
 
     def get(self, request, pk):
         return self.render_page(self.get_plan(pk))

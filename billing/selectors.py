@@ -37,6 +37,7 @@ from billing.models import (
     PointsEntry,
     Promotion,
     PromotionRedemption,
+    TopUp,
     UsageMonth,
     UsageRecord,
 )
@@ -49,6 +50,7 @@ from portal.roles import ROLE_SPECS, Role
 BALANCE_PERMISSIONS = ("billing.view_prepaidbalance", "billing.view_ledgerentry")
 BILL_PERMISSIONS = ("billing.view_bill", "billing.view_billline")
 USAGE_PERMISSIONS = ("billing.view_usagerecord",)
+TOP_UP_PERMISSIONS = ("billing.view_topup",)
 # The billing pages show all three: balance, bills and the itemised list.
 BILLING_VIEW_PERMISSIONS = BALANCE_PERMISSIONS + BILL_PERMISSIONS + USAGE_PERMISSIONS
 
@@ -165,6 +167,21 @@ def lines_by_msisdn(user, msisdn: str, permissions=BILL_PERMISSIONS) -> QuerySet
     return Subscription.objects.filter(
         Q(msisdn=msisdn), customer__in=billing_customers_for(user, permissions)
     ).select_related("customer")
+
+
+def top_ups_for(user) -> QuerySet[TopUp]:
+    """Top-ups of the customers in the user's billing scope (before the verification gate),
+    newest first, with what the API shows of each (account, balance after, offer, points)."""
+    return (
+        TopUp.objects.filter(account__customer__in=billing_customers_for(user, TOP_UP_PERMISSIONS))
+        .select_related(
+            "account__customer",
+            "ledger_entry",
+            "promotion_redemption__promotion",
+            "points_entry",
+        )
+        .order_by("-created_at", "-pk")
+    )
 
 
 def cdr_imports_for(user):

@@ -172,7 +172,10 @@ def test_an_offer_that_does_not_apply_is_a_400_on_promotion(customer_user, accou
     }
 
     response = client_for(customer_user).post(
-        reverse("billing-top-up-list"), body, format="json", headers=EN
+        reverse("billing-top-up-list"),
+        body,
+        format="json",
+        headers={**EN, "Idempotency-Key": "offer-1"},
     )
 
     assert response.status_code == 400

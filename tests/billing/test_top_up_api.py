@@ -1,13 +1,17 @@
 """POST /api/v1/top-ups/: idempotent, validated, scoped."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
+import yaml
+from django.core.management import call_command
 from django.urls import reverse
 
-from billing.models import LedgerEntry
-from billing.services import balance_of
+from billing.models import LedgerEntry, TopUp
+from billing.services import balance_of, top_up
 from crm.choices import VerificationMethod
+from crm.models import PiiAccessLog
 from crm.services import record_verification, start_interaction
 from portal.roles import Role
 from tests.crm.factories import CustomerFactory
@@ -30,8 +34,14 @@ def account(customer):
     return customer.billing_accounts.get()
 
 
-def post(client, body, key=None, **headers):
-    if key:
+NEW_KEY = object()
+
+
+def post(client, body, key=NEW_KEY, **headers):
+    """POST a top-up; by default with a fresh key, as every client must send one."""
+    if key is NEW_KEY:
+        key = str(uuid.uuid4())
+    if key is not None:
         headers["Idempotency-Key"] = key
     return client.post(URL, body, format="json", headers={"accept-language": "en", **headers})
 
@@ -66,6 +76,76 @@ def test_a_retry_with_the_same_key_replays_the_first_answer(api_client, customer
     assert retry["Idempotent-Replayed"] == "true"
     assert retry.json() == first.json()
     assert balance_of(account) == Decimal("30.00")
+
+
+@pytest.mark.parametrize("key", [None, "", "   "])
+def test_a_top_up_without_an_idempotency_key_is_a_400_on_the_header_and_credits_nothing(
+    api_client, customer_login, account, key
+):
+    api_client.force_authenticate(customer_login)
+
+    response = post(
+        api_client,
+        {"account": account.account_number, "amount": "50.00", "channel": "online"},
+        key=key,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": "validation_error",
+        "errors": [
+            {
+                "code": "required",
+                "detail": "Send an Idempotency-Key header (a new unique value, e.g. a UUID, per "
+                "payment) so that a retry cannot pay twice.",
+                "attr": "Idempotency-Key",
+            }
+        ],
+    }
+    assert (TopUp.objects.count(), LedgerEntry.objects.count()) == (0, 0)
+    assert balance_of(account) == Decimal("0.00")
+
+
+def test_a_missing_key_is_reported_with_the_bodys_own_field_errors(
+    api_client, customer_login, account
+):
+    api_client.force_authenticate(customer_login)
+
+    response = post(api_client, {"account": account.account_number, "channel": "online"}, key=None)
+
+    assert response.status_code == 400
+    assert sorted((e["attr"], e["code"]) for e in response.json()["errors"]) == [
+        ("Idempotency-Key", "required"),
+        ("amount", "required"),
+    ]
+
+
+def test_an_overlong_idempotency_key_is_a_400_and_credits_nothing(
+    api_client, customer_login, account
+):
+    api_client.force_authenticate(customer_login)
+
+    response = post(
+        api_client,
+        {"account": account.account_number, "amount": "50.00", "channel": "online"},
+        key="k" * 129,
+    )
+
+    assert response.status_code == 400
+    assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == [
+        ("Idempotency-Key", "max_length")
+    ]
+    assert TopUp.objects.count() == 0
+
+
+def test_the_schema_documents_the_key_as_a_required_header_with_its_400(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    operation = yaml.safe_load(target.read_text())["paths"]["/api/v1/top-ups/"]["post"]
+
+    headers = [p for p in operation["parameters"] if p["in"] == "header"]
+    assert [(p["name"], p["required"]) for p in headers] == [("Idempotency-Key", True)]
+    assert {"200", "201", "400", "409"} <= set(operation["responses"])
 
 
 def test_the_same_key_with_a_different_body_is_a_conflict(api_client, customer_login, account):
@@ -193,3 +273,47 @@ def test_the_list_shows_only_the_customers_own_top_ups_in_constant_queries(
         response = api_client.get(URL)
 
     assert response.json()["count"] == 3
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_staff_list_of_a_verified_callers_top_ups_runs_a_constant_number_of_queries(
+    api_client, personas, customer, account, django_assert_num_queries, count
+):
+    specialist = personas[Role.SERVICE_SPECIALIST]
+    call = start_interaction(channel="hotline", actor=specialist, reason="充值", customer=customer)
+    record_verification(
+        call,
+        customer,
+        method=VerificationMethod.SERVICE_PASSWORD,
+        actor=specialist,
+        service_password="135790",
+    )
+    api_client.force_authenticate(specialist)
+    for _ in range(count):
+        post(api_client, {"account": account.account_number, "amount": "10", "channel": "online"})
+    url = f"{URL}?customer={customer.pk}"
+
+    # 1 the customer named, 2 the verification gate, 3 count, 4 the page with accounts,
+    # customers, ledger entries, offers and points (permissions cached by the earlier requests).
+    with django_assert_num_queries(4):
+        response = api_client.get(url)
+
+    assert [row["balance_after"] for row in response.json()["results"]] == [
+        f"{10 * n}.00" for n in range(count, 0, -1)
+    ]
+
+
+def test_a_supervisors_look_at_a_customers_top_ups_adds_the_access_log_row(
+    api_client, personas, customer, account, django_assert_num_queries
+):
+    top_up(account, amount="10", channel="online", actor=customer.user)
+    supervisor = personas[Role.SUPERVISOR]
+    api_client.force_authenticate(supervisor)
+    api_client.get(f"{URL}?customer={customer.pk}")
+
+    # 1 the customer named, 2 the verification gate, 3 the access log row, 4 count, 5 the page.
+    with django_assert_num_queries(5):
+        response = api_client.get(f"{URL}?customer={customer.pk}")
+
+    assert (response.status_code, response.json()["count"]) == (200, 1)
+    assert PiiAccessLog.objects.filter(actor=supervisor, customer=customer).count() == 2

@@ -148,6 +148,42 @@ def test_a_top_up_with_the_chosen_offer_gets_its_bonus_and_a_resubmit_pays_once(
     assert account.prepaid_balance.balance == D("105.00")
 
 
+def test_the_same_rendered_form_posted_twice_pays_once_and_shows_the_first_top_up_twice(
+    signed_in, account
+):
+    page = signed_in.get(reverse("selfservice:top-up"))
+    key = page.context["form"]["idempotency_key"].value()
+    data = {"account": account.pk, "amount": "30.00", "idempotency_key": key}
+
+    # A double click, or Back and the same form sent again.
+    first = signed_in.post(reverse("selfservice:top-up"), data, follow=True, headers=EN)
+    again = signed_in.post(reverse("selfservice:top-up"), data, follow=True, headers=EN)
+
+    record = TopUp.objects.get()
+    assert (record.idempotency_key, record.amount) == (key, D("30.00"))
+    assert [response.redirect_chain for response in (first, again)] == [
+        [(reverse("selfservice:top-up-done", args=[record.pk]), 302)]
+    ] * 2
+    assert [response.status_code for response in (first, again)] == [200, 200]
+    assert [response.context["top_up"].pk for response in (first, again)] == [record.pk] * 2
+    assert [str(message) for message in again.context["messages"]] == [
+        "This payment of 30.00 yuan was already made; nothing was paid twice."
+    ]
+    assert list(LedgerEntry.objects.filter(account=account).values_list("kind", "amount")) == [
+        (LedgerEntryKind.TOP_UP, D("30.00"))
+    ]
+    account.prepaid_balance.refresh_from_db()
+    assert account.prepaid_balance.balance == D("30.00")
+
+
+def test_the_rendered_form_carries_its_key_in_a_hidden_field(signed_in):
+    page = signed_in.get(reverse("selfservice:top-up"))
+
+    key = page.context["form"]["idempotency_key"].value()
+    assert len(key) == 32 and int(key, 16) >= 0
+    assert f'<input type="hidden" name="idempotency_key" value="{key}"' in html(page)
+
+
 def test_every_render_of_the_top_up_page_has_a_new_key(signed_in):
     first = signed_in.get(reverse("selfservice:top-up")).context["form"]["idempotency_key"]
     second = signed_in.get(reverse("selfservice:top-up")).context["form"]["idempotency_key"]
