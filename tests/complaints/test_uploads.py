@@ -10,6 +10,7 @@ from weasyprint import HTML
 
 from complaints.models import Ticket, TicketAttachment
 from complaints.services import add_attachment
+from complaints.uploads import FILE_KINDS
 from portal.roles import Role
 from tests.complaints.factories import make_ticket
 from tests.complaints.files import HTML_PAGE, PNG, PNG_WITH_HTML, image, tiny_pdf
@@ -341,3 +342,9 @@ def test_the_original_name_loses_directories_and_control_characters(specialist, 
 
     assert attachment.original_name == "routergnp.exe"
     assert attachment.download_name == f"{ticket.number}-{attachment.pk}.png"
+
+
+def test_every_type_the_settings_accept_has_a_check():
+    from portal import settings as site_settings
+
+    assert set(site_settings._CHECKED_ATTACHMENT_TYPES) == set(FILE_KINDS)
