@@ -4,6 +4,8 @@ the server's name with the detected type, and the uploader's name is only ever s
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 from weasyprint import HTML
@@ -348,3 +350,20 @@ def test_every_type_the_settings_accept_has_a_check():
     from portal import settings as site_settings
 
     assert set(site_settings._CHECKED_ATTACHMENT_TYPES) == set(FILE_KINDS)
+
+
+def test_the_download_names_in_the_api_cost_no_query_per_file(customer_user, specialist, ticket):
+    client = APIClient()
+    client.force_authenticate(customer_user)
+    url = reverse("api-ticket-detail", args=[ticket.pk])
+
+    def queries_with(files: int) -> int:
+        while ticket.attachments.count() < files:
+            add_attachment(ticket, SimpleUploadedFile("x.png", PNG), actor=specialist)
+        with CaptureQueriesContext(connection) as queries:
+            assert len(client.get(url).json()["attachments"]) == files
+        return len(queries)
+
+    client.get(url)  # warm-up: the first request also reads what later ones find cached
+    # The attachments' ticket comes with the prefetch: one file or three, the same queries.
+    assert queries_with(1) == queries_with(3)
