@@ -18,6 +18,8 @@ class TicketErrorCode(StrEnum):
     CALLBACK_DONE = "callback_done"
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     ATTACHMENT_TYPE = "attachment_type"
+    ATTACHMENT_DAMAGED = "attachment_damaged"
+    ATTACHMENT_ACTIVE_CONTENT = "attachment_active_content"
     TOO_MANY_ATTACHMENTS = "too_many_attachments"
     NOT_A_FAULT = "not_a_fault"
     NOT_A_LOW_SCORE = "not_a_low_score"

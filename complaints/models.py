@@ -29,6 +29,7 @@ from complaints.choices import (
     TicketKind,
     TicketStatus,
 )
+from complaints.uploads import extension_for
 from crm.choices import Channel
 from crm.masking import mask_phone
 from portal.outbox import OutboxFields
@@ -275,19 +276,28 @@ class TicketNote(models.Model):
 
 
 def attachment_path(instance: "TicketAttachment", filename: str) -> str:
-    # A random name: the customer's file name is kept in a field, never trusted as a path.
-    return f"tickets/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+    # A random name with the detected type's extension: the customer's file name is kept in a
+    # field, never trusted as a path.
+    extension = extension_for(instance.content_type)
+    return f"tickets/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
 class TicketAttachment(models.Model):
-    """A photo, screenshot or document added to a ticket (size and type checked on upload)."""
+    """A photo, screenshot or document added to a ticket (size, type and a clean parse checked
+    on upload by ``complaints.uploads``).
+
+    ``original_name`` is the uploader's name, kept as text to show; the file is stored and
+    downloaded under names the server chooses (``download_name``).
+    """
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="attachments"
     )
     file = models.FileField(_("file"), upload_to=attachment_path)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=100)
+    original_name = models.CharField(
+        _("file name"), max_length=200, help_text=_("As uploaded; shown only, never a path.")
+    )
+    content_type = models.CharField(_("type"), max_length=100, help_text=_("Detected type."))
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -304,6 +314,12 @@ class TicketAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        """The name the file is offered under: ticket number, id, the detected type's
+        extension (``TT…-42.png``), whatever the uploader called it."""
+        return f"{self.ticket.number}-{self.pk}.{extension_for(self.content_type)}"
 
 
 class Notification(OutboxFields):

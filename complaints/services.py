@@ -9,7 +9,6 @@ the ticket (``permissions.sync_ticket_permissions``).
 
 import datetime
 
-import filetype
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -47,6 +46,7 @@ from complaints.models import (
 )
 from complaints.notifications import notify_customer, notify_staff, status_message
 from complaints.permissions import QUEUE_ROLE, sync_ticket_permissions
+from complaints.uploads import check_upload, display_name
 from crm.choices import Channel
 from portal.errors import DomainError
 from portal.numbering import next_number
@@ -512,33 +512,13 @@ def _dispute_account(ticket: Ticket):
 
 @transaction.atomic
 def add_attachment(ticket: Ticket, upload, *, actor) -> TicketAttachment:
-    """Keep an uploaded photo or document with the ticket, after checking size and real type.
+    """Keep an uploaded photo or document with the ticket, after ``uploads.check_upload``: size,
+    real type (from the bytes, not the name or the browser's claim) and a clean parse.
 
-    The type is read from the file's first bytes (``filetype``), not from its name or the
-    browser's claim, so a renamed executable is refused.
+    The file is stored under a random name with the detected type's extension and offered as
+    ``TicketAttachment.download_name``; the uploader's name is kept only as text.
     """
-    max_bytes = settings.COMPLAINTS_ATTACHMENT_MAX_BYTES
-    if upload.size > max_bytes:
-        raise ValidationError(
-            {
-                "file": ValidationError(
-                    _("A file may be at most %(mb).0f MB.") % {"mb": max_bytes / 2**20},
-                    code=TicketErrorCode.ATTACHMENT_TOO_LARGE,
-                )
-            }
-        )
-    head = upload.read(2048)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in settings.COMPLAINTS_ATTACHMENT_TYPES:
-        raise ValidationError(
-            {
-                "file": ValidationError(
-                    _("Attach a photo (JPEG, PNG, GIF, WebP) or a PDF."),
-                    code=TicketErrorCode.ATTACHMENT_TYPE,
-                )
-            }
-        )
+    checked = check_upload(upload)
     if ticket.attachments.count() >= settings.COMPLAINTS_ATTACHMENTS_PER_TICKET:
         raise ValidationError(
             {
@@ -549,12 +529,11 @@ def add_attachment(ticket: Ticket, upload, *, actor) -> TicketAttachment:
                 )
             }
         )
-    name = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:200]
     return TicketAttachment.objects.create(
         ticket=ticket,
         file=upload,
-        original_name=name,
-        content_type=kind.mime,
+        original_name=display_name(getattr(upload, "name", "")),
+        content_type=checked.content_type,
         size=upload.size,
         uploaded_by=actor,
     )

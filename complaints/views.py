@@ -417,11 +417,14 @@ class CustomerTicketActionView(CustomerTicketPage, View):
 
 class TicketAttachmentView(LoginRequiredMixin, View):
     """Download a file of a ticket the user may read: staff with ``complaints.view_ticket`` or
-    the customer whose ticket it is (``selectors.tickets_for``); anything else is 404."""
+    the customer whose ticket it is (``selectors.tickets_for``); anything else is 404.
+
+    Always a download, under the server's name with the detected type (never the uploader's
+    name), and ``nosniff`` so that no browser reads it as anything else."""
 
     def get(self, request, pk):
         try:
-            attachment = TicketAttachment.objects.get(
+            attachment = TicketAttachment.objects.select_related("ticket").get(
                 pk=pk, ticket__in=selectors.tickets_for(request.user)
             )
         except TicketAttachment.DoesNotExist as exc:
@@ -429,9 +432,10 @@ class TicketAttachmentView(LoginRequiredMixin, View):
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,
-            filename=attachment.original_name,
+            filename=attachment.download_name,
             content_type=attachment.content_type,
         )
+        response["X-Content-Type-Options"] = "nosniff"
         return _no_cache(response)
 
 

@@ -13,7 +13,8 @@ it is (客服呼叫流程 五.2 电子邮件).
   reports, ``X-Loop`` or ``From`` naming our own address, mailer daemons, and more than
   ``CRM_MAIL_IN_MAX_PER_SENDER_HOUR`` mails from one sender in an hour;
 - attachments go to the ticket through ``complaints.services.add_attachment`` (type checked by
-  content, size limited), at most ``CRM_MAIL_IN_MAX_ATTACHMENTS``; others are noted as skipped;
+  content and a clean parse, size limited: ``complaints.uploads``), at most
+  ``CRM_MAIL_IN_MAX_ATTACHMENTS``; others are noted as skipped with the reason;
 - mail that cannot be read is recorded as rejected with the reason; the next mail goes on.
 
 The mailbox keeps every original: a mail is marked read (maildir ``S`` flag, IMAP ``\\Seen``)

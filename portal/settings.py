@@ -553,10 +553,22 @@ COMPLAINTS_CALLBACK_DUE_HOURS = env.float("COMPLAINTS_CALLBACK_DUE_HOURS", defau
 COMPLAINTS_SURVEY_LINK_DAYS = env.int("COMPLAINTS_SURVEY_LINK_DAYS", default=14)
 # Attachments: photos, screenshots and documents only, each at most this size.
 COMPLAINTS_ATTACHMENT_MAX_BYTES = env.int("COMPLAINTS_ATTACHMENT_MAX_BYTES", default=5 * 2**20)
+# The types complaints.uploads can parse to the last byte; the setting may narrow them only.
+_CHECKED_ATTACHMENT_TYPES = [
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+]
 COMPLAINTS_ATTACHMENT_TYPES = env.list(
-    "COMPLAINTS_ATTACHMENT_TYPES",
-    default=["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"],
+    "COMPLAINTS_ATTACHMENT_TYPES", default=_CHECKED_ATTACHMENT_TYPES
 )
+if not set(COMPLAINTS_ATTACHMENT_TYPES) <= set(_CHECKED_ATTACHMENT_TYPES):
+    raise ImproperlyConfigured(
+        "COMPLAINTS_ATTACHMENT_TYPES may only name types the upload check parses: "
+        + ", ".join(_CHECKED_ATTACHMENT_TYPES)
+    )
 COMPLAINTS_ATTACHMENTS_PER_TICKET = env.int("COMPLAINTS_ATTACHMENTS_PER_TICKET", default=10)
 # The address survey links and e-mails point at.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -134,13 +134,30 @@ class TicketNoteSerializer(serializers.ModelSerializer):
 
 
 class TicketAttachmentSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="original_name", read_only=True)
-    type = serializers.CharField(source="content_type", read_only=True)
+    name = serializers.CharField(
+        source="original_name", read_only=True, help_text=_("The uploader's name, as text.")
+    )
+    file_name = serializers.CharField(
+        source="download_name",
+        read_only=True,
+        help_text=_("The name the file is downloaded under: ticket, id, detected type."),
+    )
+    type = serializers.CharField(
+        source="content_type", read_only=True, help_text=_("Detected from the content.")
+    )
 
     class Meta:
         model = TicketAttachment
-        fields = ["name", "type", "size", "created_at"]
+        fields = ["id", "name", "file_name", "type", "size", "created_at"]
         read_only_fields = fields
+
+
+class TicketAttachmentUploadSerializer(serializers.Serializer):
+    """Only the shape: size, type and a clean parse are ``services.add_attachment``'s checks."""
+
+    file = serializers.FileField(
+        help_text=_("A photo (JPEG, PNG, GIF, WebP) or a PDF (5 MB by default)."),
+    )
 
 
 class TicketAdjustmentSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ Every ticket comes from ``selectors.tickets_for(user)``: a customer reaches only
 tickets, and another customer's ticket id is a 404 like a missing one. Staff read with
 ``complaints.view_ticket`` and open tickets with ``complaints.add_ticket``; changing a ticket
 takes ``permissions.can_work_ticket`` on it (its assignee, its queue's role, supervisors),
-else 403. Customers may open tickets, add a reply and reopen their own, nothing else.
+else 403. Customers may open tickets, add a reply or a file and reopen their own, nothing else.
 Refusals of the services come back through ``portal.errors``: 400 on a field, else 409.
 """
 
@@ -17,6 +17,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import SearchFilter
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -30,7 +31,7 @@ from portal.api.serializers import ConflictErrorResponseSerializer
 
 READ_ACTIONS = frozenset({"list", "retrieve"})
 # What a customer may do with their own tickets besides reading them.
-CUSTOMER_ACTIONS = frozenset({"create", "note", "reopen"})
+CUSTOMER_ACTIONS = frozenset({"create", "note", "reopen", "attachments"})
 CONFLICT = ConflictErrorResponseSerializer
 # Fields of a new ticket that staff set and a customer's request leaves out.
 STAFF_ONLY = frozenset({"customer", "channel", "priority", "interaction"})
@@ -100,6 +101,18 @@ def _detail_responses(description: str, request_serializer):
         "Record a diagnosis of a fault: where the fault lies and the tests run (an internal "
         "note; 409 not_a_fault for other kinds, ticket_finished once it is resolved).",
         serializers.TicketDiagnosisSerializer,
+    ),
+    attachments=extend_schema(
+        request={"multipart/form-data": serializers.TicketAttachmentUploadSerializer},
+        responses={201: serializers.TicketDetailSerializer, 409: CONFLICT},
+        description=(
+            "Add a photo or PDF (multipart field file). The type is read from the content and the "
+            "file must parse cleanly as that type: trailing data after an image's end, PDFs with "
+            "scripts, automatic actions or embedded files are refused (400 on file: "
+            "attachment_type, attachment_damaged, attachment_active_content, "
+            "attachment_too_large, too_many_attachments). The file is downloaded under the "
+            "server's name (file_name), never the uploaded one."
+        ),
     ),
     transition=_detail_responses(
         "Start work, wait for the customer, close or cancel (409 invalid_transition when the "
@@ -262,6 +275,13 @@ class TicketViewSet(
             ticket, author=request.user, fault_location=data["fault_location"], body=data["body"]
         )
         return self._detail(ticket)
+
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attachments(self, request, pk=None):
+        ticket = self.get_object()
+        data = self._input(serializers.TicketAttachmentUploadSerializer)
+        services.add_attachment(ticket, data["file"], actor=request.user)
+        return self._detail(ticket, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):

@@ -33,14 +33,10 @@ from crm.choices import Channel
 from crm.services import start_interaction
 from portal.roles import Role
 from tests.complaints.factories import make_ticket
+from tests.complaints.files import PNG
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
 
 EN = {"accept-language": "en"}
-# The smallest PNG there is: a 1x1 transparent pixel.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
-)
 TICKET_ROWS = re.compile(r'<tr data-ticket="(TT\d+)"( class="breached")?')
 
 
@@ -380,7 +376,10 @@ def test_a_png_is_accepted_and_downloaded_by_the_customer_and_staff(
     for response in (mine, staff):
         assert response.status_code == 200
         assert response["Content-Type"] == "image/png"
-        assert response["Content-Disposition"] == 'attachment; filename="router.png"'
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="{ticket.number}-{attachment.pk}.png"'
+        )
+        assert response["X-Content-Type-Options"] == "nosniff"
         assert b"".join(response.streaming_content) == PNG
 
 

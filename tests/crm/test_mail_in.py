@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
@@ -21,20 +23,16 @@ from django.utils import translation
 from complaints.choices import NoteVisibility, TicketKind, TicketStatus
 from complaints.models import TicketAttachment
 from complaints.services import assign_ticket, transition_ticket
+from complaints.uploads import check_upload
 from crm.channel_choices import InboundEmailStatus
 from crm.channel_models import InboundEmail
 from crm.choices import Channel, InteractionOutcome
 from crm.mail_in import fetch_mailbox, process_mail
 from portal.roles import Role
 from tests.complaints.factories import make_ticket
+from tests.complaints.files import PNG, PNG_WITH_HTML, tiny_pdf
 from tests.conftest import free_port, require_service, wait_for
 from tests.crm.factories import CustomerFactory, MobileLineFactory
-
-# The smallest PNG there is: a 1x1 transparent pixel.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -266,6 +264,33 @@ def test_attachments_are_kept_within_limits(maildir, customer, settings):
     ]
     assert "photo.exe" in row.reason
     assert "signal-3.png" in row.reason
+
+
+def refusal(content: bytes) -> str:
+    """What the ticket's upload check says about this file, in the active language."""
+    with pytest.raises(ValidationError) as refused:
+        check_upload(SimpleUploadedFile("x", content))
+    return " ".join(refused.value.messages)
+
+
+def test_a_picture_with_a_page_behind_it_is_skipped_and_the_good_ones_kept(maildir, customer):
+    message = mail(subject="宽带无法上网，截图和账单见附件")
+    message.add_attachment(PNG, maintype="image", subtype="png", filename="screenshot.png")
+    message.add_attachment(PNG_WITH_HTML, maintype="text", subtype="html", filename="invoice.html")
+    message.add_attachment(tiny_pdf(b"/OpenAction [3 0 R /Fit] "), maintype="application",
+                           subtype="pdf", filename="账单.pdf")  # fmt: skip
+    deliver(maildir, message)
+
+    fetch_mailbox(url_of(maildir))
+
+    row = InboundEmail.objects.get()
+    kept = TicketAttachment.objects.get()
+    assert row.ticket.subject == "宽带无法上网，截图和账单见附件"
+    assert (row.attachments_kept, row.attachments_skipped) == (1, 2)
+    assert (kept.original_name, kept.content_type) == ("screenshot.png", "image/png")
+    assert kept.download_name == f"{row.ticket.number}-{kept.pk}.png"
+    assert f"invoice.html: {refusal(PNG_WITH_HTML)}" in row.reason
+    assert f"账单.pdf: {refusal(tiny_pdf(b'/OpenAction [3 0 R /Fit] '))}" in row.reason
 
 
 def test_the_command_reports_and_refuses_a_missing_mailbox(maildir, customer, tmp_path, capsys):

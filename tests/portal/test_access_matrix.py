@@ -45,6 +45,7 @@ from crm.telephony import receive_call
 from portal.reports.services import generate_monthly_report
 from portal.roles import Role
 from tests.complaints.factories import make_ticket
+from tests.complaints.files import PNG
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
 from tests.training.factories import (
     AssessmentFactory,
@@ -79,10 +80,6 @@ ROLE_OF = {
     "supervisor": Role.SUPERVISOR,
     "customer": Role.CUSTOMER,
 }
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
-)
 
 # URL name -> the statuses of specialist, engineer, coordinator, sales, supervisor, customer,
 # outsider, anonymous (in the order of PERSONAS).
