@@ -115,7 +115,7 @@ def csp_violations(chromium, monkeypatch):
     yield violations
     for context in contexts:
         deliver_csp_reports(context)
-    assert violations == [], "the Content-Security-Policy refused something"
+    assert violations == [], f"the Content-Security-Policy refused: {violations}"
 
 
 def watch_csp(context, violations: list) -> None:

@@ -65,12 +65,13 @@ def test_each_response_gets_a_fresh_nonce_the_page_uses():
 
 
 @pytest.mark.django_db
-def test_htmx_runs_without_eval_and_without_injecting_its_indicator_style():
+def test_htmx_runs_without_eval_and_writes_no_inline_style():
     response = Client().get("/accounts/login/")
 
     assert (
         b'<meta name="htmx-config" content=\''
-        b'{"allowEval": false, "includeIndicatorStyles": false}'
+        b'{"allowEval": false, "includeIndicatorStyles": false, '
+        b'"attributesToSettle": ["class", "width", "height"]}'
         b"'>" in response.content
     )
 
