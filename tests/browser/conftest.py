@@ -74,9 +74,73 @@ def chromium(django_db_setup):
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Every page of a context reports each Content-Security-Policy violation to the test, through a
+# binding that outlives navigations (a list on window would not).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    sample: event.sample,
+  });
+});
+"""
+# Chromium's console words for a refusal by the policy (it logs one beside each event).
+CSP_CONSOLE_WORDS = ("Content Security Policy", "Content-Security-Policy")
+
+
 @pytest.fixture
-def browser_context(chromium, live_server, settings):
-    """A fresh browser profile in Chinese on a desktop-sized window, against the live server."""
+def csp_violations(chromium, monkeypatch):
+    """What the Content-Security-Policy refused during the test, on any page of any browser
+    context the test opens (``browser_context`` and those a journey makes with
+    ``browser_context.browser.new_context``): violation events and Chromium's console lines.
+
+    The test fails at its end if anything is left here; a test that provokes a violation on
+    purpose clears the list. (Playwright's ``wait_for_function`` with a bare expression polls
+    it with eval, which the policy refuses: pass a function, ``"() => ..."``.)
+    """
+    violations = []
+    contexts = []
+    new_context = chromium.new_context
+
+    def new_watched_context(**options):
+        context = new_context(**options)
+        watch_csp(context, violations)
+        contexts.append(context)
+        return context
+
+    monkeypatch.setattr(chromium, "new_context", new_watched_context)
+    yield violations
+    for context in contexts:
+        deliver_csp_reports(context)
+    assert violations == [], f"the Content-Security-Policy refused: {violations}"
+
+
+def watch_csp(context, violations: list) -> None:
+    context.expose_binding("reportCspViolation", lambda _source, report: violations.append(report))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    context.on("console", lambda message: record_csp_console_message(message, violations))
+
+
+def record_csp_console_message(message, violations: list) -> None:
+    if any(word in message.text for word in CSP_CONSOLE_WORDS):
+        violations.append({"console": message.type, "text": message.text})
+
+
+def deliver_csp_reports(context) -> None:
+    """A round trip to every open page delivers the reports its events have queued."""
+    for open_page in context.pages:
+        if not open_page.is_closed():
+            open_page.evaluate("1")
+
+
+@pytest.fixture
+def browser_context(chromium, live_server, settings, csp_violations):
+    """A fresh browser profile in Chinese on a desktop-sized window, against the live server.
+    Every page it opens is watched for Content-Security-Policy violations (``csp_violations``).
+    """
     settings.ALLOWED_HOSTS = ["*"]
     # Reduced motion: the dashboard then draws its charts without animation, so a screenshot
     # never catches a bar half-grown.
@@ -89,6 +153,7 @@ def browser_context(chromium, live_server, settings):
     )
     context.set_default_timeout(15_000)
     yield context
+    deliver_csp_reports(context)
     context.close()
 
 

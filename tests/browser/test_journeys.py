@@ -264,13 +264,13 @@ def test_a_sales_advisor_sells_a_plan_change(page, demo):
 def test_a_supervisor_opens_the_dashboard(page, demo):
     sign_in(page, "supervisor")
     assert page.url.endswith("/workspace/supervisor/")
-    page.wait_for_function("document.querySelectorAll('canvas').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('canvas').length > 0")
     screenshot(page, "supervisor-1-dashboard")
     charts = page.evaluate("document.querySelectorAll('canvas').length")
     # The period filter swaps the dashboard in place (htmx) and keeps its address.
     page.click("#dashboard-presets a[data-preset=last_90_days]")
     page.wait_for_url(re.compile(r"preset=last_90_days"))
-    page.wait_for_function("document.querySelectorAll('canvas').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('canvas').length > 0")
     screenshot(page, "supervisor-2-last-90-days")
     current = page.locator("#dashboard-presets a[aria-current=true]").get_attribute("data-preset")
 
