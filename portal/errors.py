@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from portal.outages import is_database_unavailable
 
@@ -39,9 +41,15 @@ class DatabaseUnavailable(exceptions.APIException):
     default_code = "database_unavailable"
 
 
+def api_error_body(error: exceptions.APIException, exc: Exception | None = None) -> dict:
+    """The API's error shape for ``error``, for answers made outside DRF (the site's 404 and
+    500 handlers), so that every /api/ answer has the same body whatever failed."""
+    return ExceptionFormatter(error, {}, exc or error).run()
+
+
 def database_unavailable_body(exc: Exception) -> dict:
     """The API's error shape for a request that failed because the database is unreachable."""
-    return ExceptionFormatter(DatabaseUnavailable(), {}, exc).run()
+    return api_error_body(DatabaseUnavailable(), exc)
 
 
 def as_api_exception(exc: Exception) -> Exception:
@@ -79,3 +87,12 @@ class ApiExceptionHandler(ExceptionHandler):
 
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         return super().convert_known_exceptions(as_api_exception(exc))
+
+    def get_response(self, exc: exceptions.APIException, data: dict) -> Response:
+        # Errors are JSON whatever the Accept header: a browser's text/html would otherwise get
+        # the browsable API's page, and a client that asked for a PDF a body it cannot read.
+        request = self.context.get("request")
+        if request is not None:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().get_response(exc, data)

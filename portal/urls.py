@@ -38,6 +38,8 @@ workspace_patterns = [
 
 # A database outage answers 503 (a short page, or the API's error shape), not 500.
 handler500 = views.server_error
+# Under /api/ an unmatched path is a JSON 404 in the API's error shape.
+handler404 = views.page_not_found
 
 urlpatterns = [
     path("", views.home, name="home"),

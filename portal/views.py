@@ -10,10 +10,12 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 from django.views.generic import TemplateView
+from rest_framework import exceptions
 
-from portal.errors import database_unavailable_body
+from portal.errors import api_error_body, database_unavailable_body
 from portal.health import SITE_CHECKS, WEB_CHECKS, run_checks
 from portal.navigation import sections_for
 from portal.outages import RETRY_AFTER_SECONDS, is_database_unavailable
@@ -65,6 +67,18 @@ def _health_response(checks) -> JsonResponse:
     return JsonResponse(report.as_dict(), status=report.http_status)
 
 
+def is_api_request(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    """handler404: an /api/ path that matches no route (a malformed id, a typo) answers the
+    API's JSON error shape, whatever the Accept header; pages keep Django's 404 page."""
+    if is_api_request(request):
+        return JsonResponse(api_error_body(exceptions.NotFound()), status=404)
+    return django_page_not_found(request, exception)
+
+
 def server_error(request):
     """handler500: 503 with Retry-After while the database is unreachable, else Django's 500.
 
@@ -74,8 +88,10 @@ def server_error(request):
     """
     exc = sys.exc_info()[1]
     if not is_database_unavailable(exc):
+        if is_api_request(request):
+            return JsonResponse(api_error_body(exceptions.APIException(), exc), status=500)
         return django_server_error(request)
-    if request.path_info.startswith("/api/"):
+    if is_api_request(request):
         response = JsonResponse(database_unavailable_body(exc), status=503)
     else:
         response = HttpResponse(render_to_string("503.html"), status=503)

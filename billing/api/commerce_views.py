@@ -71,6 +71,7 @@ from billing.selectors import (
 )
 from crm.models import Customer, Subscription
 from crm.selectors import customers_for, open_interaction_with
+from portal.api.schema import SingleObjectSchema
 from portal.api.serializers import ConflictErrorResponseSerializer
 
 CONFLICT = ConflictErrorResponseSerializer
@@ -186,6 +187,8 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
 )
 class PointsViewSet(OneCustomerMixin, viewsets.GenericViewSet):
     """A customer's points (营业厅 8.3.2 积分兑换)."""
+
+    schema = SingleObjectSchema()
 
     permission_classes = [IsAuthenticated, CustomerOrStaffPermission]
     customer_actions = frozenset({"list", "entries"})

@@ -19,6 +19,7 @@ from billing.api.commerce_views import CustomerOrStaffPermission
 from billing.recommendation import recommend_plan
 from billing.selectors import USAGE_PERMISSIONS, billing_customers_for
 from crm.models import Subscription
+from portal.api.schema import SingleObjectSchema
 
 STAFF_PERMISSIONS = ("crm.view_customer", *USAGE_PERMISSIONS)
 
@@ -67,6 +68,8 @@ class PlanRecommendationViewSet(viewsets.GenericViewSet):
     """What each plan on sale would have cost for a mobile line's last three full months of
     rated usage (the plan's own rates, inclusions, cap and cut-off), cheapest first; the
     cheapest that carries all the usage, and the saving against the current plan."""
+
+    schema = SingleObjectSchema()
 
     permission_classes = [IsAuthenticated, CustomerOrStaffPermission]
     customer_actions = frozenset({"list"})

@@ -13,7 +13,7 @@ from complaints.choices import (
 )
 from complaints.models import Callback, Survey, Ticket
 from complaints.selectors import breached_q
-from crm.api.filters import IdFilter
+from portal.api.filtering import IdFilter
 
 
 class TicketOrderingFilter(filters.OrderingFilter):

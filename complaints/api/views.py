@@ -11,7 +11,6 @@ Refusals of the services come back through ``portal.errors``: 400 on a field, el
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -27,6 +26,7 @@ from complaints.choices import NoteVisibility
 from complaints.models import Ticket
 from complaints.permissions import can_work_ticket, may_review_low_scores
 from crm.choices import Channel
+from portal.api.filtering import StrictDjangoFilterBackend
 from portal.api.serializers import ConflictErrorResponseSerializer
 
 READ_ACTIONS = frozenset({"list", "retrieve"})
@@ -138,10 +138,9 @@ class TicketViewSet(
 
     serializer_class = serializers.TicketSerializer
     permission_classes = [IsAuthenticated, TicketPermission]
-    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filter_backends = [StrictDjangoFilterBackend, SearchFilter]
     filterset_class = filters.TicketFilter
     search_fields = ["number"]
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         tickets = selectors.tickets_for(self.request.user).select_related(
@@ -332,9 +331,8 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     serializer_class = serializers.CallbackSerializer
     permission_classes = [IsAuthenticated, CallbackPermission]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictDjangoFilterBackend]
     filterset_class = filters.CallbackFilter
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.callbacks_for(self.request.user, open_only=False).select_related(
@@ -387,9 +385,8 @@ class LowScoreReviewViewSet(
 
     serializer_class = serializers.LowScoreReviewSerializer
     permission_classes = [IsAuthenticated, LowScoreReviewPermission]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictDjangoFilterBackend]
     filterset_class = filters.LowScoreReviewFilter
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.low_score_reviews(self.request.user)

@@ -17,7 +17,6 @@ otherwise 409 with the rule's code).
 from django.http import Http404, HttpResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -52,6 +51,7 @@ from crm.channel_selectors import (
 from crm.contact_centre import set_presence, touch_presence
 from crm.models import Customer
 from crm.selectors import is_customer_user
+from portal.api.filtering import StrictDjangoFilterBackend
 from portal.api.serializers import ConflictErrorResponseSerializer
 
 READ_ACTIONS = frozenset({"list", "retrieve"})
@@ -87,7 +87,7 @@ class ActionPermission(BasePermission):
 
 class ChannelViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated, ActionPermission]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictDjangoFilterBackend]
     read_permission = ""
     action_permissions: dict = {}
     customer_actions: frozenset[str] = frozenset()

@@ -2,8 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from crm.choices import (
     Channel,
@@ -27,11 +25,7 @@ from crm.models import (
 )
 from crm.selectors import catalog, find_customers
 from crm.validators import normalize_mobile_number
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(filters.NumberFilter):
-    """The id of a related record (an integer in the schema, not any number)."""
+from portal.api.filtering import IdFilter
 
 
 class CustomerFilter(filters.FilterSet):

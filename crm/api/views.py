@@ -10,7 +10,6 @@ through ``portal.errors``: 400 on a field, or 409 with the rule's code.
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -47,6 +46,7 @@ from crm.services import (
     send_verification_code,
     start_interaction,
 )
+from portal.api.filtering import StrictDjangoFilterBackend
 from portal.api.serializers import ConflictErrorResponseSerializer
 
 READ_ACTIONS = frozenset({"list", "retrieve"})
@@ -71,7 +71,7 @@ class CrmPermission(BasePermission):
 class CrmViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated, CrmPermission]
     # No free-text ``search``: customers are found by exact identifiers (``q``), nothing else.
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [StrictDjangoFilterBackend, OrderingFilter]
     read_permission: str = ""
     action_permissions: dict[str, str] = {}
     customer_may_read = False

@@ -1,7 +1,6 @@
 """/api/v1/: each app's router is included here as it arrives."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
 from billing.api.cdr_urls import router as cdr_router
 from billing.api.commerce_urls import router as commerce_router
@@ -11,11 +10,12 @@ from crm.api.channel_urls import router as crm_channels_router
 from crm.api.channel_urls import urlpatterns as crm_channels_urls
 from crm.api.urls import router as crm_router
 from portal.api import views
+from portal.api.routers import ApiRouter
 from portal.reports.api.urls import router as reports_router
 from portal.reports.api.urls import urlpatterns as reports_urls
 from training.api.urls import router as training_router
 
-router = DefaultRouter()
+router = ApiRouter()
 router.registry.extend(crm_router.registry)
 router.registry.extend(billing_router.registry)
 router.registry.extend(cdr_router.registry)

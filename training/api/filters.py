@@ -2,7 +2,7 @@
 
 from django_filters import rest_framework as filters
 
-from crm.api.filters import IdFilter
+from portal.api.filtering import IdFilter
 from portal.roles import STAFF_ROLES
 from training.choices import AssignmentReason, AttemptStatus, SuggestionStatus
 from training.models import Assignment, Attempt, StaffKpi, Suggestion

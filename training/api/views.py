@@ -54,7 +54,6 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Active courses with their modules (Markdown and sanitised HTML) and assessments."""
 
     permission_classes = [IsAuthenticated, TakesTraining]
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.courses_for(self.request.user).prefetch_related("roles").order_by("code")
@@ -111,7 +110,6 @@ class AssignmentViewSet(
     serializer_class = serializers.AssignmentSerializer
     permission_classes = [IsAuthenticated, AssignmentPermission]
     filterset_class = filters.AssignmentFilter
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.assignments_for(self.request.user).order_by("due_on", "pk")
@@ -149,7 +147,6 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = serializers.AssessmentSerializer
     permission_classes = [IsAuthenticated, TakesTraining]
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.assessments_for(self.request.user).order_by("course__code", "pk")
@@ -188,7 +185,6 @@ class AttemptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     serializer_class = serializers.AttemptSerializer
     permission_classes = [IsAuthenticated, TakesTraining]
     filterset_class = filters.AttemptFilter
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.attempts_for(self.request.user)
@@ -234,7 +230,6 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     serializer_class = serializers.CertificateSerializer
     permission_classes = [IsAuthenticated, TakesTraining]
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.certificates_for(self.request.user)
@@ -314,7 +309,6 @@ class SuggestionViewSet(
     serializer_class = serializers.SuggestionSerializer
     permission_classes = [IsAuthenticated, SuggestionPermission]
     filterset_class = filters.SuggestionFilter
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.suggestions_for(self.request.user)

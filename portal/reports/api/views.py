@@ -65,7 +65,6 @@ class MonthlyReportViewSet(
     filterset_class = filters.MonthlyReportFilter
     ordering_fields = ["month"]
     ordering = ["-month"]
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.reports_for(self.request.user).order_by("-month")
