@@ -15,9 +15,33 @@ import time
 
 os.environ.setdefault("DEBUG", "false")
 
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
 from bench.harness import benchmark_database, emit, peak_memory_mb, timings_ms
 
 FORMATS = {"yaml": "", "json": "?format=json"}
+
+
+def measure(client: Client, url: str, *, repeat: int) -> dict:
+    """The cold request of ``url`` (this process's first), then warm ones and revalidations."""
+    started = time.perf_counter()
+    cold = client.get(url)
+    cold_ms = (time.perf_counter() - started) * 1000
+    if cold.status_code != 200:
+        raise SystemExit(f"{url} answered {cold.status_code}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    etag = cold["ETag"]
+    return {
+        "cold_ms": round(cold_ms, 1),
+        "bytes": len(cold.content),
+        "queries": len(queries),
+        "warm": timings_ms(lambda: client.get(url), repeat=repeat),
+        "not_modified": timings_ms(lambda: client.get(url, HTTP_IF_NONE_MATCH=etag), repeat=repeat),
+    }
 
 
 def main() -> None:
@@ -25,35 +49,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
 
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-
-    figures = {}
     with benchmark_database():
         client = Client()
-        for name, query in FORMATS.items():
-            url = reverse("api-schema") + query
-            started = time.perf_counter()
-            cold = client.get(url)
-            cold_ms = (time.perf_counter() - started) * 1000
-            if cold.status_code != 200:
-                raise SystemExit(f"{url} answered {cold.status_code}")
-            with CaptureQueriesContext(connection) as queries:
-                client.get(url)
-            query_count = len(queries)
-            etag = cold["ETag"]
-            figures[name] = {
-                "cold_ms": round(cold_ms, 1),
-                "bytes": len(cold.content),
-                "queries": query_count,
-                "warm": timings_ms(lambda url=url: client.get(url), repeat=args.repeat),
-                "not_modified": timings_ms(
-                    lambda url=url, etag=etag: client.get(url, HTTP_IF_NONE_MATCH=etag),
-                    repeat=args.repeat,
-                ),
-            }
+        figures = {
+            name: measure(client, reverse("api-schema") + query, repeat=args.repeat)
+            for name, query in FORMATS.items()
+        }
     emit("schema", schema=figures, peak_rss_mb=peak_memory_mb())
 
 
