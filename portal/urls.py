@@ -3,9 +3,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from portal import views
+from portal.api.schema_view import CachedSpectacularAPIView
 from portal.reports.views import SupervisorDashboardView
 from portal.selfservice import views as selfservice_views
 from portal.selfservice.forms import PhoneOrUsernameLoginForm
@@ -77,7 +78,8 @@ urlpatterns = [
     path("healthz/web", views.healthz_web, name="healthz-web"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Generated once per process, language and format, then served from memory (schema_view.py).
+    path("api/schema/", CachedSpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start script as a file (?script) rather than inline, and
     # the template gives its <style> the nonce: the page runs under the site's CSP unchanged.
     path(

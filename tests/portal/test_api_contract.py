@@ -48,6 +48,14 @@ def test_a_malformed_id_or_unknown_path_is_a_json_404_even_for_a_browser(supervi
     }
 
 
+def test_an_accept_the_api_does_not_serve_is_a_json_406(supervisor_api):
+    response = supervisor_api.get("/api/v1/orders/", HTTP_ACCEPT="application/xml")
+
+    assert response.status_code == 406
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errors"][0]["code"] == "not_acceptable"
+
+
 def test_pages_keep_the_html_404(client, make_user):
     client.force_login(make_user(Role.SUPERVISOR))
 
