@@ -2,7 +2,7 @@
 
 Reads of a customer's points, plans and account status are account detail: a customer sees
 their own; staff need the model's view permission and then the crm verification gate for that
-customer (``billing.selectors.account_detail_gate``), except that a seller may always look at
+customer (``crm.services.gate_account_detail``), except that a seller may always look at
 the plans they sold. Acting:
 
 - selling on instalments: ``billing.add_instalmentplan`` (sales advisors), after the

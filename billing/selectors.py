@@ -42,7 +42,6 @@ from billing.models import (
     UsageRecord,
 )
 from crm.models import BillingAccount, Customer, Subscription, SubscriptionStatusChange
-from crm.permissions import AccountDetailAccess, account_detail_access
 from crm.selectors import customers_for
 from portal.roles import ROLE_SPECS, Role
 
@@ -69,11 +68,6 @@ def billing_customers_for(user, permissions=BILLING_VIEW_PERMISSIONS) -> QuerySe
 def is_portal_customer(user) -> bool:
     """Holds the customer portal (from the cached permissions: no query once they are loaded)."""
     return user.is_authenticated and user.has_perm(ROLE_SPECS[Role.CUSTOMER].permission)
-
-
-def account_detail_gate(user, customer: Customer) -> AccountDetailAccess:
-    """The crm verification gate for one customer (one query at most)."""
-    return account_detail_access(user, customer)
 
 
 def own_customer(user) -> Customer | None:

@@ -57,6 +57,49 @@ def personas(make_user):
     return users
 
 
+# The persona of one role, under the name the tests use for it. A module or folder that needs
+# another user for a role (its own username, presence, ...) overrides the fixture locally.
+
+
+@pytest.fixture
+def specialist(personas):
+    return personas[Role.SERVICE_SPECIALIST]
+
+
+@pytest.fixture
+def engineer(personas):
+    return personas[Role.TECH_SUPPORT]
+
+
+@pytest.fixture
+def coordinator(personas):
+    return personas[Role.COMPLAINT_COORDINATOR]
+
+
+@pytest.fixture
+def sales(personas):
+    return personas[Role.SALES_ADVISOR]
+
+
+@pytest.fixture
+def supervisor(personas):
+    return personas[Role.SUPERVISOR]
+
+
+@pytest.fixture
+def customer_user(personas):
+    return personas[Role.CUSTOMER]
+
+
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """MEDIA_ROOT under the test's own tmp_path, so that stored files never reach the real one.
+    Modules that store files use it for every test:
+    ``pytestmark = pytest.mark.usefixtures("media_in_tmp")``."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def sms_gateway(tmp_path, settings, monkeypatch):
     """The SMS centre of this test (``tests.gateways.RecordingSmsGateway``), for the test's own

@@ -36,11 +36,6 @@ def client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
-
-
-@pytest.fixture
 def customer(customer_user):
     customer = customer_with_bills(
         name="王小明", n=1, months=(FEBRUARY,), records=2, user=customer_user

@@ -70,11 +70,6 @@ def verify_caller(staff, customer):
 
 
 @pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
-
-
-@pytest.fixture
 def customer(customer_user):
     return customer_with_bills(name="王小明", n=1, months=(FEBRUARY, MARCH), user=customer_user)
 

@@ -37,11 +37,6 @@ def codes(response) -> list[tuple]:
 
 
 @pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
-
-
-@pytest.fixture
 def customer(customer_user):
     return eligible_customer(1, user=customer_user)
 

@@ -28,11 +28,6 @@ EN = {"accept-language": "en"}
 
 
 @pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
-
-
-@pytest.fixture
 def customer(customer_user):
     return eligible_customer(1, user=customer_user)
 

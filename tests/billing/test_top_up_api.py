@@ -46,6 +46,20 @@ def post(client, body, key=NEW_KEY, **headers):
     return client.post(URL, body, format="json", headers={"accept-language": "en", **headers})
 
 
+def verify_caller(staff, customer):
+    """A hotline call of ``staff`` in which the caller passed verification by the service
+    password of the ``customer`` fixture; returns the interaction."""
+    call = start_interaction(channel="hotline", actor=staff, reason="充值", customer=customer)
+    record_verification(
+        call,
+        customer,
+        method=VerificationMethod.SERVICE_PASSWORD,
+        actor=staff,
+        service_password="135790",
+    )
+    return call
+
+
 def test_a_customer_tops_up_their_account_and_sees_the_new_balance(
     api_client, customer_login, account
 ):
@@ -227,14 +241,7 @@ def test_hall_staff_top_up_any_account_but_see_its_balance_only_after_verificati
     body = {"account": account.account_number, "amount": "20", "channel": "business_hall"}
 
     unverified = post(api_client, body)
-    call = start_interaction(channel="hotline", actor=specialist, reason="充值", customer=customer)
-    record_verification(
-        call,
-        customer,
-        method=VerificationMethod.SERVICE_PASSWORD,
-        actor=specialist,
-        service_password="135790",
-    )
+    verify_caller(specialist, customer)
     verified = post(api_client, body)
 
     assert (unverified.status_code, unverified.json()["balance_after"]) == (201, None)
@@ -280,14 +287,7 @@ def test_the_staff_list_of_a_verified_callers_top_ups_runs_a_constant_number_of_
     api_client, personas, customer, account, django_assert_num_queries, count
 ):
     specialist = personas[Role.SERVICE_SPECIALIST]
-    call = start_interaction(channel="hotline", actor=specialist, reason="充值", customer=customer)
-    record_verification(
-        call,
-        customer,
-        method=VerificationMethod.SERVICE_PASSWORD,
-        actor=specialist,
-        service_password="135790",
-    )
+    verify_caller(specialist, customer)
     api_client.force_authenticate(specialist)
     for _ in range(count):
         post(api_client, {"account": account.account_number, "amount": "10", "channel": "online"})

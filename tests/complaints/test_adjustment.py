@@ -20,11 +20,6 @@ from portal.roles import Role
 from tests.complaints.factories import make_ticket
 
 
-@pytest.fixture
-def coordinator(personas):
-    return personas[Role.COMPLAINT_COORDINATOR]
-
-
 def dispute(personas, coordinator):
     ticket = make_ticket(
         personas[Role.SERVICE_SPECIALIST],

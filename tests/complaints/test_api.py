@@ -55,26 +55,6 @@ def ids(response) -> list[int]:
 
 
 @pytest.fixture
-def specialist(personas):
-    return personas[Role.SERVICE_SPECIALIST]
-
-
-@pytest.fixture
-def engineer(personas):
-    return personas[Role.TECH_SUPPORT]
-
-
-@pytest.fixture
-def coordinator(personas):
-    return personas[Role.COMPLAINT_COORDINATOR]
-
-
-@pytest.fixture
-def supervisor(personas):
-    return personas[Role.SUPERVISOR]
-
-
-@pytest.fixture
 def customer_login(make_user):
     return make_user(Role.CUSTOMER, username="self-service")
 

@@ -40,11 +40,6 @@ def escalations(ticket):
     )
 
 
-@pytest.fixture
-def engineer(personas):
-    return personas[Role.TECH_SUPPORT]
-
-
 def working(personas, engineer, **extra):
     ticket = make_ticket(personas[Role.SERVICE_SPECIALIST], **extra)
     ticket = assign_ticket(ticket, engineer, actor=engineer)

@@ -36,33 +36,11 @@ from tests.complaints.factories import make_ticket
 from tests.complaints.files import PNG
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
 
+# Tests here store files: MEDIA_ROOT is each test's own tmp_path / "media".
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
+
 EN = {"accept-language": "en"}
 TICKET_ROWS = re.compile(r'<tr data-ticket="(TT\d+)"( class="breached")?')
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def specialist(personas):
-    return personas[Role.SERVICE_SPECIALIST]
-
-
-@pytest.fixture
-def engineer(personas):
-    return personas[Role.TECH_SUPPORT]
-
-
-@pytest.fixture
-def coordinator(personas):
-    return personas[Role.COMPLAINT_COORDINATOR]
-
-
-@pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
 
 
 @pytest.fixture

@@ -36,11 +36,6 @@ from tests.complaints.factories import make_ticket
 from tests.crm.factories import CustomerFactory, MobileLineFactory
 
 
-@pytest.fixture
-def engineer(personas):
-    return personas[Role.TECH_SUPPORT]
-
-
 def resolved(personas, engineer, **extra):
     ticket = make_ticket(personas[Role.SERVICE_SPECIALIST], **extra)
     ticket = assign_ticket(ticket, engineer, actor=engineer)

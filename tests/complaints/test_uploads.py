@@ -18,6 +18,9 @@ from tests.complaints.factories import make_ticket
 from tests.complaints.files import HTML_PAGE, PNG, PNG_WITH_HTML, image, tiny_pdf
 from tests.crm.factories import CustomerFactory, MobileLineFactory, mobile_number
 
+# Tests here store files: MEDIA_ROOT is each test's own tmp_path / "media".
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
+
 EN = {"accept-language": "en"}
 DAMAGED = {
     fmt: f"This file is not a clean {fmt}: it is damaged or has other data in it. "
@@ -31,26 +34,6 @@ def active_pdf(names: str) -> str:
         f"This PDF contains scripts, automatic actions or embedded files ({names}). "
         "Print it to a new PDF and attach that."
     )
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def specialist(personas):
-    return personas[Role.SERVICE_SPECIALIST]
-
-
-@pytest.fixture
-def engineer(personas):
-    return personas[Role.TECH_SUPPORT]
-
-
-@pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
 
 
 @pytest.fixture

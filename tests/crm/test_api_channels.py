@@ -36,16 +36,6 @@ def codes(response) -> list[tuple]:
 
 
 @pytest.fixture
-def specialist(personas):
-    return personas[Role.SERVICE_SPECIALIST]
-
-
-@pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
-
-
-@pytest.fixture
 def customer(customer_user):
     return CustomerFactory(name="王小明", user=customer_user, email="wang@example.com")
 

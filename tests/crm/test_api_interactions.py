@@ -26,11 +26,6 @@ def client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def specialist(personas):
-    return personas[Role.SERVICE_SPECIALIST]
-
-
-@pytest.fixture
 def client(specialist):
     return client_for(specialist)
 

@@ -34,17 +34,15 @@ from tests.complaints.files import PNG, PNG_WITH_HTML, tiny_pdf
 from tests.conftest import free_port, require_service, wait_for
 from tests.crm.factories import CustomerFactory, MobileLineFactory
 
+# Tests here store files: MEDIA_ROOT is each test's own tmp_path / "media".
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
+
 
 @pytest.fixture(autouse=True)
 def _in_chinese():
     # Messages are checked in the site's default language, whatever an earlier test activated.
     with translation.override("zh-hans"):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

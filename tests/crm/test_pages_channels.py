@@ -33,11 +33,6 @@ def specialist(personas):
 
 
 @pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
-
-
-@pytest.fixture
 def customer(customer_user):
     return CustomerFactory(name="王小明", user=customer_user)
 

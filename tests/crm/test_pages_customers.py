@@ -37,16 +37,6 @@ VERIFICATION_STATE = re.compile(r'data-verification="([a-z_]+)"')
 
 
 @pytest.fixture
-def specialist(personas):
-    return personas[Role.SERVICE_SPECIALIST]
-
-
-@pytest.fixture
-def supervisor(personas):
-    return personas[Role.SUPERVISOR]
-
-
-@pytest.fixture
 def customer(db):
     return CustomerFactory(
         name="王小明",

@@ -29,11 +29,10 @@ SEPTEMBER = datetime.date(2026, 9, 1)
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path, monkeypatch):
+def _media_in_tmp(media_in_tmp, monkeypatch):
     # Report PDFs are files: each test writes them under its own directory (a real worker
     # started by the test inherits the environment).
-    settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path / "media"))
+    monkeypatch.setenv("MEDIA_ROOT", str(media_in_tmp))
 
 
 @dataclass

@@ -16,11 +16,6 @@ from tests.crm.factories import CustomerFactory, MobileLineFactory
 
 
 @pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
-
-
-@pytest.fixture
 def customer(customer_user):
     customer = CustomerFactory(user=customer_user, email="")
     MobileLineFactory(customer=customer, msisdn="18900000077")

@@ -13,11 +13,6 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
-
-
-@pytest.fixture
 def customer(customer_user):
     customer = CustomerFactory(user=customer_user, contact_phone="13911112222")
     MobileLineFactory(customer=customer, msisdn="18900000077")

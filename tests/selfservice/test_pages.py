@@ -27,11 +27,6 @@ EN = {"accept-language": "en"}
 
 
 @pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
-
-
-@pytest.fixture
 def customer(customer_user):
     customer = CustomerFactory(user=customer_user, email="zhao@example.com")
     MobileLineFactory(customer=customer, msisdn="18900000077", plan="DEMO_LEXIANG_129")

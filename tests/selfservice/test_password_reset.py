@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import OutboundSms
-from portal.roles import Role
 from portal.selfservice.error_codes import SelfServiceErrorCode
 from portal.selfservice.models import PasswordResetRequest
 from portal.selfservice.services import SelfServiceError, request_password_reset, reset_password
@@ -18,11 +17,6 @@ from tests.crm.factories import CustomerFactory, MobileLineFactory
 
 NEW_PASSWORD = "Lantern-Harbour-2026"
 EN = {"accept-language": "en"}
-
-
-@pytest.fixture
-def customer_user(personas):
-    return personas[Role.CUSTOMER]
 
 
 @pytest.fixture

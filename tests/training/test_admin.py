@@ -9,16 +9,14 @@ from django.urls import reverse
 from tests.complaints.test_pages import PNG
 from training.models import Choice, Course, IncentiveScheme, Module, Question
 
+# Tests here store files: MEDIA_ROOT is each test's own tmp_path / "media".
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
+
 
 @pytest.fixture
 def admin_client(client, make_user):
     client.force_login(make_user(None, username="root", is_staff=True, is_superuser=True))
     return client
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def test_every_training_list_page_opens(admin_client):

@@ -30,16 +30,6 @@ def client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def specialist(personas):
-    return personas[Role.SERVICE_SPECIALIST]
-
-
-@pytest.fixture
-def supervisor(personas):
-    return personas[Role.SUPERVISOR]
-
-
-@pytest.fixture
 def assessment(db):
     course = for_roles(CourseFactory(), Role.SERVICE_SPECIALIST)
     ModuleFactory(course=course)

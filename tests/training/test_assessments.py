@@ -38,11 +38,6 @@ from training.services import (
 
 
 @pytest.fixture
-def specialist(personas):
-    return personas[Role.SERVICE_SPECIALIST]
-
-
-@pytest.fixture
 def assessment(db):
     course = CourseFactory()
     true_false_bank(course, 10)

@@ -38,16 +38,6 @@ EN = {"accept-language": "en"}
 
 
 @pytest.fixture
-def specialist(personas):
-    return personas[Role.SERVICE_SPECIALIST]
-
-
-@pytest.fixture
-def supervisor(personas):
-    return personas[Role.SUPERVISOR]
-
-
-@pytest.fixture
 def assessment(db):
     course = for_roles(CourseFactory(title="沟通技巧"), Role.SERVICE_SPECIALIST)
     ModuleFactory(course=course, position=1, title="倾听")

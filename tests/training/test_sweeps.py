@@ -3,7 +3,6 @@ and tells the supervisor; overdue training is reminded, the supervisor told."""
 
 import datetime
 
-import pytest
 from django.utils import timezone
 
 from complaints.choices import NotificationStatus, TicketKind, TicketStatus
@@ -19,16 +18,6 @@ from training.choices import AssignmentReason
 from training.models import Assignment, Course, RemedialTrigger, Team, TeamMember
 from training.services import assign_course
 from training.sweeps import assign_remedial_training, remind_overdue_assignments
-
-
-@pytest.fixture
-def engineer(personas):
-    return personas[Role.TECH_SUPPORT]
-
-
-@pytest.fixture
-def supervisor(personas):
-    return personas[Role.SUPERVISOR]
 
 
 def scored_fault(personas, engineer, score: int, category: str = "mobile_signal"):

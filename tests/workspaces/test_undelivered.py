@@ -3,7 +3,6 @@ notices with SMS left, and sending again (recorded who and how many)."""
 
 import datetime
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,15 +14,9 @@ from crm.channel_choices import DeliveryStatus, NoticeKind
 from crm.choices import Segment
 from crm.notices import create_notice, deliver_pending_notices, publish_notice
 from portal.models import DeliveryRetry
-from portal.roles import Role
 from tests.crm.factories import CustomerFactory
 
 EN = {"accept-language": "en"}
-
-
-@pytest.fixture
-def supervisor(personas):
-    return personas[Role.SUPERVISOR]
 
 
 def failed_and_delayed(sms_gateway, count=3):
