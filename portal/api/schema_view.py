@@ -6,8 +6,8 @@ function of the deployed code and settings only (``SERVE_PUBLIC``: the caller's 
 not enter it), so one copy per language and format serves every caller until the next deploy.
 
 The copies live in process memory, not in Redis: a Redis outage must degrade nothing (README,
-Production), and the copies are small enough to keep in every process: 1.1 MB of YAML and
-2.5 MB of JSON per language, about 7 MB for the four, which each process rebuilds on its own.
+Production), and the copies are small enough to keep in every process: 0.6 MB of YAML and
+1.2 MB of JSON per language, about 4 MB for the four, which each process rebuilds on its own.
 The first request for each key pays the generation; nothing warms the cache at start-up.
 """
 
