@@ -1,7 +1,8 @@
-"""What an uploaded ticket file is, checked from its bytes: the one gate for every upload.
+"""What an uploaded file is, checked from its bytes: the one gate for every upload.
 
-The web form, the API and inbound e-mail all reach ``services.add_attachment``, which calls
-``check_upload`` before anything is stored. The type comes from the content (``filetype``), and
+Ticket files (the web form, the API and inbound e-mail all reach ``services.add_attachment``)
+and training handouts (``training.services.add_module_attachment``) call ``check_upload``
+before anything is stored. The type comes from the content (``filetype``), and
 the file must then parse *cleanly* as that type, to its last byte:
 
 - PNG: chunks with valid CRCs up to ``IEND`` and nothing after it;
@@ -312,10 +313,16 @@ def _refuse(message: str, code: TicketErrorCode) -> ValidationError:
     return ValidationError({"file": ValidationError(message, code=code)})
 
 
-def check_upload(upload) -> CheckedUpload:
+def check_upload(upload, *, max_bytes: int | None = None, allowed_types=None) -> CheckedUpload:
     """The detected type of ``upload`` if it is allowed and parses cleanly, else a
-    ``ValidationError`` on ``file``. The upload is left rewound."""
-    max_bytes = settings.COMPLAINTS_ATTACHMENT_MAX_BYTES
+    ``ValidationError`` on ``file``. The upload is left rewound.
+
+    The limits default to a ticket attachment's (``COMPLAINTS_ATTACHMENT_*``); training
+    handouts pass their own, and get the same parsing (only ``FILE_KINDS`` types can pass)."""
+    if max_bytes is None:
+        max_bytes = settings.COMPLAINTS_ATTACHMENT_MAX_BYTES
+    if allowed_types is None:
+        allowed_types = settings.COMPLAINTS_ATTACHMENT_TYPES
     if upload.size > max_bytes:
         raise _refuse(
             _("A file may be at most %(mb).0f MB.") % {"mb": max_bytes / 2**20},
@@ -326,7 +333,7 @@ def check_upload(upload) -> CheckedUpload:
     upload.seek(0)
     guess = filetype.guess(data[:2048])
     kind = FILE_KINDS.get(guess.mime) if guess else None
-    if kind is None or guess.mime not in settings.COMPLAINTS_ATTACHMENT_TYPES:
+    if kind is None or guess.mime not in allowed_types:
         raise _refuse(
             _("Attach a photo (JPEG, PNG, GIF, WebP) or a PDF."), TicketErrorCode.ATTACHMENT_TYPE
         )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import TicketCategory
+from complaints.uploads import extension_for
 from portal.roles import Role
 from training.choices import (
     AssignmentReason,
@@ -182,6 +183,12 @@ class ModuleAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        """The name the handout is offered under: its course, its id and the detected type's
+        extension (``SVC101-7.pdf``), whatever the uploader called it."""
+        return f"{self.module.course.code}-{self.pk}.{extension_for(self.content_type)}"
 
 
 class Assignment(models.Model):

@@ -15,7 +15,6 @@ import secrets
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-import filetype
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from billing.bill_run import new_verification_code
 from complaints.models import Notification
 from complaints.notifications import notify_staff, staff_notification
+from complaints.uploads import check_upload, display_name
 from portal.errors import DomainError
 from portal.roles import STAFF_ROLES, Role
 from training.choices import (
@@ -228,33 +228,21 @@ TRAINING_ATTACHMENT_TYPES = frozenset(
 
 @transaction.atomic
 def add_module_attachment(module: Module, upload) -> ModuleAttachment:
-    """Keep a handout with a module after checking its size and real type (read from its
-    first bytes, not from its name)."""
-    max_bytes = settings.TRAINING_ATTACHMENT_MAX_BYTES
-    if upload.size > max_bytes:
-        raise ValidationError(
-            {
-                "file": ValidationError(
-                    _("A file may be at most %(mb).0f MB.") % {"mb": max_bytes / 2**20},
-                    code="attachment_too_large",
-                )
-            }
-        )
-    head = upload.read(2048)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in TRAINING_ATTACHMENT_TYPES:
-        raise ValidationError(
-            {
-                "file": ValidationError(
-                    _("Attach a PDF or a picture (JPEG, PNG, GIF, WebP)."),
-                    code="attachment_type",
-                )
-            }
-        )
-    name = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:200]
+    """Keep a handout with a module after the check every upload gets
+    (``complaints.uploads.check_upload``: size, the type read from its bytes, and a clean
+    parse of that type). The uploader's name is kept as text only; the file is offered under
+    ``ModuleAttachment.download_name``."""
+    checked = check_upload(
+        upload,
+        max_bytes=settings.TRAINING_ATTACHMENT_MAX_BYTES,
+        allowed_types=TRAINING_ATTACHMENT_TYPES,
+    )
     return ModuleAttachment.objects.create(
-        module=module, file=upload, original_name=name, content_type=kind.mime, size=upload.size
+        module=module,
+        file=upload,
+        original_name=display_name(getattr(upload, "name", None)),
+        content_type=checked.content_type,
+        size=upload.size,
     )
 
 

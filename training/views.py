@@ -241,7 +241,7 @@ class HandoutView(StaffTrainingMixin, View):
 
     def get(self, request, pk):
         try:
-            handout = ModuleAttachment.objects.get(
+            handout = ModuleAttachment.objects.select_related("module__course").get(
                 pk=pk, module__course__in=selectors.courses_for(request.user)
             )
         except ModuleAttachment.DoesNotExist as exc:
@@ -249,9 +249,10 @@ class HandoutView(StaffTrainingMixin, View):
         response = FileResponse(
             handout.file.open("rb"),
             as_attachment=True,
-            filename=handout.original_name,
+            filename=handout.download_name,
             content_type=handout.content_type,
         )
+        response["X-Content-Type-Options"] = "nosniff"
         return _no_cache(response)
 
 

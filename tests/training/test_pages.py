@@ -6,12 +6,14 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.roles import STAFF_ROLES, Role
 from tests.billing.test_invoice import pdf_text
+from tests.complaints.files import PNG_WITH_HTML, tiny_pdf
 from tests.complaints.test_pages import PNG
 from tests.training.factories import (
     AssessmentFactory,
@@ -527,3 +529,52 @@ def test_handouts_download_for_staff_only(client, personas, settings, tmp_path):
     assert b"".join(staff.streaming_content) == PNG
     assert url in page
     assert customer.status_code == 403
+
+
+def test_a_handout_is_offered_under_a_server_chosen_name_and_shown_by_its_own(
+    client, personas, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    module = ModuleFactory()
+    handout = add_module_attachment(
+        module,
+        SimpleUploadedFile("<img src=x onerror=alert(1)>讲义.html", PNG, content_type="text/html"),
+    )
+    client.force_login(personas[Role.SALES_ADVISOR])
+
+    download = client.get(reverse("training-handout", args=[handout.pk]))
+    page = html_of(client.get(reverse("training-course", args=[module.course_id])))
+
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="{module.course.code}-{handout.pk}.png"'
+    )
+    assert download["Content-Type"] == "image/png"
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "&lt;img src=x onerror=alert(1)&gt;讲义.html" in page
+    assert "<img src=x" not in page
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("invoice.html", PNG_WITH_HTML, "attachment_damaged"),
+        (
+            "plan.pdf",
+            tiny_pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "),
+            ("attachment_active_content"),
+        ),
+        ("notes.exe", b"MZ\x90\x00 not a picture", "attachment_type"),
+    ],
+)
+def test_a_handout_that_does_not_parse_cleanly_is_refused(
+    db, settings, tmp_path, name, content, code
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    module = ModuleFactory()
+
+    with pytest.raises(ValidationError) as refused:
+        add_module_attachment(module, SimpleUploadedFile(name, content))
+
+    assert [error.code for error in refused.value.error_dict["file"]] == [code]
+    assert module.attachments.count() == 0
+    assert not (tmp_path / "media").exists() or not any((tmp_path / "media").rglob("*.*"))
