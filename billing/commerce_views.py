@@ -15,12 +15,11 @@ form that asked (status 400).
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -67,26 +66,15 @@ from billing.views import (
     VerificationRequired,
     verification_required_response,
 )
-from complaints.forms import add_service_error
 from crm.choices import VerificationResult
 from crm.forms import OrderCustomerForm
 from crm.permissions import verified_interaction
 from crm.selectors import open_interaction_with
 from crm.services import gate_account_detail, verify_document_at_counter
-from portal.errors import DomainError
+from portal.web import DOMAIN_ERRORS, add_service_error, error_message, no_cache, page_number
 
-DOMAIN_ERRORS = (DomainError, ValidationError)
 POINTS_PER_PAGE = 20
 PLANS_PER_PAGE = 25
-
-
-def _page_number(request) -> str:
-    return request.GET.get("page") or "1"
-
-
-def _no_cache(response):
-    add_never_cache_headers(response)
-    return response
 
 
 # --- The customer's points ----------------------------------------------------------------------
@@ -111,7 +99,7 @@ class MyPointsView(CustomerSideMixin, View):
                 )
             forms.append((offer, form))
         page = Paginator(points_entries_of(customer), POINTS_PER_PAGE).get_page(
-            _page_number(request=self.request)
+            page_number(request=self.request)
         )
         context = {
             "customer": customer,
@@ -121,7 +109,7 @@ class MyPointsView(CustomerSideMixin, View):
             "page": page,
             "entries": list(page.object_list),
         }
-        return _no_cache(render(self.request, "billing/my_points.html", context, status=status))
+        return no_cache(render(self.request, "billing/my_points.html", context, status=status))
 
 
 class MyPointsRedeemView(MyPointsView):
@@ -182,9 +170,7 @@ class MyInstalmentsView(CustomerSideMixin, View):
             )
             plan.payoff_error = (errors or {}).get(plan.pk)
         context = {"customer": customer, "plans": plans, "confirm_form": ConfirmForm()}
-        return _no_cache(
-            render(self.request, "billing/my_instalments.html", context, status=status)
-        )
+        return no_cache(render(self.request, "billing/my_instalments.html", context, status=status))
 
 
 class MyPayoffView(MyInstalmentsView):
@@ -199,7 +185,7 @@ class MyPayoffView(MyInstalmentsView):
         try:
             pay_off_plan(plan, actor=request.user)
         except DOMAIN_ERRORS as exc:
-            message = exc.message if isinstance(exc, DomainError) else " ".join(exc.messages)
+            message = error_message(exc)
             return self.render_plans(customer, errors={plan.pk: message}, status=400)
         messages.success(request, _("Plan %(number)s is paid off.") % {"number": plan.number})
         return HttpResponseRedirect(reverse("billing:my-instalments"))
@@ -250,15 +236,13 @@ class SalesPageMixin(LoginRequiredMixin):
 
 class InstalmentSalesListView(SalesPageMixin, View):
     def get(self, request):
-        page = Paginator(plans_sold_by(request.user), PLANS_PER_PAGE).get_page(
-            _page_number(request)
-        )
+        page = Paginator(plans_sold_by(request.user), PLANS_PER_PAGE).get_page(page_number(request))
         context = {
             "page": page,
             "plans": list(page.object_list),
             "may_sell": may_sell_on_instalments(request.user),
         }
-        return _no_cache(render(request, "billing/instalment_sales.html", context))
+        return no_cache(render(request, "billing/instalment_sales.html", context))
 
 
 class InstalmentSaleView(SalesPageMixin, View):
@@ -374,7 +358,7 @@ class InstalmentSaleView(SalesPageMixin, View):
                     "quote": quote,
                 }
             )
-        return _no_cache(
+        return no_cache(
             render(self.request, "billing/instalment_sale.html", context, status=status)
         )
 
@@ -425,7 +409,7 @@ class InstalmentPlanPage(SalesPageMixin, View):
             "confirm_form": ConfirmForm(),
             "payoff_error": payoff_error,
         }
-        return _no_cache(
+        return no_cache(
             render(self.request, "billing/instalment_plan.html", context, status=status)
         )
 
@@ -457,7 +441,7 @@ class InstalmentPayoffView(InstalmentPlanPage):
         try:
             pay_off_plan(plan, actor=request.user)
         except DOMAIN_ERRORS as exc:
-            message = exc.message if isinstance(exc, DomainError) else " ".join(exc.messages)
+            message = error_message(exc)
             return self.render_page(plan, payoff_error=message, status=400)
         messages.success(request, _("Plan %(number)s is paid off.") % {"number": plan.number})
         return HttpResponseRedirect(reverse("billing:instalment-plan", args=[plan.pk]))

@@ -1,6 +1,6 @@
 """Forms of the billing commerce pages: they check the shape of the input; the services
 (``billing.points``, ``billing.instalments``) decide the rest, and their refusals are put on the
-form that asked (``complaints.forms.add_service_error``)."""
+form that asked (``portal.web.add_service_error``)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

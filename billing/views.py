@@ -35,6 +35,7 @@ from crm.masking import mask_phone
 from crm.models import Customer
 from crm.services import gate_account_detail
 from portal.roles import ROLE_SPECS, Role
+from portal.web import page_number
 
 BILLS_PER_PAGE = 12
 RECORDS_PER_PAGE = 50
@@ -52,10 +53,6 @@ def verify_url(request, bill: Bill) -> str:
     return request.build_absolute_uri(
         reverse("billing:invoice-check") + f"?code={bill.verification_code}"
     )
-
-
-def _page_number(request, name: str = "page") -> str:
-    return request.GET.get(name) or "1"
 
 
 class BillingPageMixin(LoginRequiredMixin):
@@ -163,7 +160,7 @@ class BillingOverviewPage:
         customer = self.get_customer()
         accounts = accounts_with_balances(customer)
         entries = recent_ledger_entries(customer, limit=RECENT_ENTRIES)
-        page = Paginator(bills_of(customer), BILLS_PER_PAGE).get_page(_page_number(request))
+        page = Paginator(bills_of(customer), BILLS_PER_PAGE).get_page(page_number(request))
         bills = list(page.object_list)
         for bill in bills:
             bill.page_url = self.url("bill", customer, bill.pk)
@@ -194,7 +191,7 @@ class BillDetailPage:
         if kind not in (None, *BillLineKind.values):
             kind = None
         records = Paginator(bill_records(bill, kind=kind), RECORDS_PER_PAGE).get_page(
-            _page_number(request)
+            page_number(request)
         )
         records.object_list = list(records.object_list)
         for record in records.object_list:

@@ -7,7 +7,6 @@ form that sent the input, so the page shows it next to the field instead of fail
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -25,27 +24,7 @@ from crm.choices import SubscriptionStatus
 from crm.forms import STAFF_CHANNELS, LineChoiceField
 from crm.models import Customer
 from crm.selectors import subscriptions_for
-from portal.errors import DomainError
 from portal.roles import Role
-
-
-def add_service_error(form: forms.Form, exc: Exception, field_map: dict[str, str] | None = None):
-    """Show a service's refusal on the form: on the field it names when the form has one."""
-    field_map = field_map or {}
-
-    def target(field: str | None) -> str | None:
-        name = field_map.get(field, field) if field else None
-        return name if name in form.fields else None
-
-    if isinstance(exc, DomainError):
-        form.add_error(target(exc.field), exc.message)
-    elif isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(target(field), errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.error_list)
-    else:  # pragma: no cover - callers catch only the two domain error types
-        raise TypeError(type(exc))
 
 
 def customer_lines(user, customer: Customer) -> QuerySet:

@@ -16,14 +16,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -64,7 +63,6 @@ from complaints.forms import (
     ResolveForm,
     StaffTicketForm,
     SurveyForm,
-    add_service_error,
 )
 from complaints.models import Callback, Survey, Ticket, TicketAttachment, TicketEvent, TicketNote
 from complaints.permissions import COMPLAINT_DESK, can_work_ticket, queues_of
@@ -86,10 +84,8 @@ from crm.choices import Channel
 from crm.models import Customer
 from crm.selectors import customers_for, open_interaction_with
 from crm.views import CUSTOMER_DESK, StaffPageMixin
-from portal.errors import DomainError
 from portal.roles import ROLE_SPECS, STAFF_ROLES
-
-DOMAIN_ERRORS = (DomainError, ValidationError)
+from portal.web import DOMAIN_ERRORS, add_service_error, no_cache, page_number
 
 TICKETS_PER_PAGE = 25
 CALLBACKS_PER_PAGE = 25
@@ -104,16 +100,6 @@ NEW_TICKET_TITLES = {
     TicketKind.BILLING_DISPUTE: gettext_lazy("Dispute a charge"),
     TicketKind.INQUIRY: gettext_lazy("Ask a question"),
 }
-
-
-def _page_number(request) -> str:
-    return request.GET.get("page") or "1"
-
-
-def _no_cache(response: HttpResponse) -> HttpResponse:
-    # Ticket pages carry a customer's problem and contact: no copy in any cache.
-    add_never_cache_headers(response)
-    return response
 
 
 # --- The timeline -----------------------------------------------------------------------------
@@ -281,9 +267,9 @@ class CustomerListPage(CustomerTicketMixin, View):
         raise NotImplementedError
 
     def get(self, request):
-        page = Paginator(self.rows(request.user), TICKETS_PER_PAGE).get_page(_page_number(request))
+        page = Paginator(self.rows(request.user), TICKETS_PER_PAGE).get_page(page_number(request))
         context = {"page_obj": page, self.rows_name: list(page.object_list)}
-        return _no_cache(render(request, self.template_name, context))
+        return no_cache(render(request, self.template_name, context))
 
 
 class CustomerTicketListView(CustomerListPage):
@@ -386,7 +372,7 @@ class CustomerTicketPage(CustomerTicketMixin):
         response = render(
             self.request, "complaints/customer_ticket_detail.html", context, status=status
         )
-        return _no_cache(response)
+        return no_cache(response)
 
 
 class CustomerTicketDetailView(CustomerTicketPage, View):
@@ -436,7 +422,7 @@ class TicketAttachmentView(LoginRequiredMixin, View):
             content_type=attachment.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"
-        return _no_cache(response)
+        return no_cache(response)
 
 
 # --- The satisfaction survey (no login) ---------------------------------------------------------
@@ -523,7 +509,7 @@ class TicketQueueView(StaffTicketMixin, View):
         if queue is not None:
             # The selector also keeps the user's own tickets of other queues; a tab is one queue.
             tickets = tickets.filter(queue=queue)
-        page = Paginator(tickets, TICKETS_PER_PAGE).get_page(_page_number(request))
+        page = Paginator(tickets, TICKETS_PER_PAGE).get_page(page_number(request))
         now = timezone.now()
         rows = list(page.object_list)
         for ticket in rows:
@@ -536,7 +522,7 @@ class TicketQueueView(StaffTicketMixin, View):
             "mine": mine,
             "notifications": selectors.notifications_for(user, limit=NOTIFICATIONS_SHOWN),
         }
-        return _no_cache(render(request, "complaints/ticket_queue.html", context))
+        return no_cache(render(request, "complaints/ticket_queue.html", context))
 
 
 # --- Staff: one ticket and its actions ----------------------------------------------------------
@@ -743,7 +729,7 @@ class StaffTicketPage(StaffTicketMixin):
             ),
         }
         response = render(self.request, "complaints/ticket_detail.html", context, status=status)
-        return _no_cache(response)
+        return no_cache(response)
 
 
 class TicketDetailView(StaffTicketPage, View):
@@ -847,7 +833,7 @@ class EscalationBoardView(StaffTicketMixin, View):
             "columns": columns,
             "low_scores": list(selectors.low_score_surveys(request.user)[:LOW_SCORES_SHOWN]),
         }
-        return _no_cache(render(request, "complaints/escalation_board.html", context))
+        return no_cache(render(request, "complaints/escalation_board.html", context))
 
 
 class CallbackPage(StaffPageMixin):
@@ -869,7 +855,7 @@ class CallbackPage(StaffPageMixin):
             callbacks = self.ASSIGNEE_FILTERS[assignee](callbacks, user)
         sort = self.request.GET.get("sort", "due")
         callbacks = callbacks.order_by(*self.SORTS.get(sort, self.SORTS["due"]))
-        page = Paginator(callbacks, CALLBACKS_PER_PAGE).get_page(_page_number(self.request))
+        page = Paginator(callbacks, CALLBACKS_PER_PAGE).get_page(page_number(self.request))
         rows = list(page.object_list)
         may_complete = user.has_perm("complaints.change_callback")
         failed_row = None
@@ -891,7 +877,7 @@ class CallbackPage(StaffPageMixin):
             "sort": sort if sort in self.SORTS else "due",
         }
         response = render(self.request, "complaints/callback_list.html", context, status=status)
-        return _no_cache(response)
+        return no_cache(response)
 
 
 class CallbackListView(CallbackPage, View):

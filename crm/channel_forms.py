@@ -1,5 +1,5 @@
 """Forms of the contact-channel pages: they check the shape of the input; services decide the
-rest (a refusal is put on the form by ``complaints.forms.add_service_error``)."""
+rest (a refusal is put on the form by ``portal.web.add_service_error``)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

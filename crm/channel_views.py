@@ -17,20 +17,18 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from complaints.forms import add_service_error
 from crm import agreements, chat, knowledge, telephony
 from crm.channel_choices import CallStatus, ChatSender, ChatStatus
 from crm.channel_forms import (
@@ -66,10 +64,9 @@ from crm.contact_centre import agents_available, set_presence, touch_presence
 from crm.models import Customer
 from crm.selectors import customers_for, is_customer_user
 from crm.views import StaffPageMixin
-from portal.errors import DomainError
 from portal.roles import Role
+from portal.web import DOMAIN_ERRORS, add_service_error, error_message, no_cache, page_number
 
-DOMAIN_ERRORS = (DomainError, ValidationError)
 SESSION_CHATS = "chat_tokens"
 SESSION_VISITOR = "visitor_chat"
 HELP_PER_PAGE = 20
@@ -82,19 +79,8 @@ CONSOLE_DESK = (
 )
 
 
-def _no_cache(response: HttpResponse) -> HttpResponse:
-    add_never_cache_headers(response)
-    return response
-
-
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, DomainError):
-        return exc.message
-    return " ".join(exc.messages)
 
 
 def _message_rows(rows, *, staff: bool) -> list[dict]:
@@ -320,7 +306,7 @@ class ChatActionView(CustomerChatMixin, View):
             else:
                 chat.end_chat(record, by_customer=True)
         except DOMAIN_ERRORS as exc:
-            return self.refused(record, _error_text(exc))
+            return self.refused(record, error_message(exc))
         if _wants_json(request):
             return JsonResponse({"ok": True})
         return HttpResponseRedirect(reverse("crm-channels:chat-room", args=[record.token]))
@@ -350,7 +336,7 @@ class HelpIndexView(View):
             articles = articles_for(request.user).order_by("category", "title", "pk")
             if category:
                 articles = articles.filter(category=category)
-        page = Paginator(articles, HELP_PER_PAGE).get_page(request.GET.get("page") or "1")
+        page = Paginator(articles, HELP_PER_PAGE).get_page(page_number(request))
         context = {
             "form": form if form.is_bound else HelpSearchForm(),
             "page_obj": page,
@@ -404,9 +390,9 @@ class CustomerPortalMixin(LoginRequiredMixin):
 class MyAgreementsView(CustomerPortalMixin, View):
     def get(self, request):
         rows = agreements_for(request.user).order_by("-starts_on", "-pk")
-        page = Paginator(rows, AGREEMENTS_PER_PAGE).get_page(request.GET.get("page") or "1")
+        page = Paginator(rows, AGREEMENTS_PER_PAGE).get_page(page_number(request))
         context = {"page_obj": page, "agreements": list(page.object_list)}
-        return _no_cache(render(request, "crm/channels/my_agreements.html", context))
+        return no_cache(render(request, "crm/channels/my_agreements.html", context))
 
 
 def _agreement_pdf(agreement: ServiceAgreement) -> HttpResponse:
@@ -414,7 +400,7 @@ def _agreement_pdf(agreement: ServiceAgreement) -> HttpResponse:
         agreements.render_agreement_pdf(agreement), content_type="application/pdf"
     )
     response["Content-Disposition"] = f'inline; filename="agreement-{agreement.number}.pdf"'
-    return _no_cache(response)
+    return no_cache(response)
 
 
 class MyAgreementPdfView(CustomerPortalMixin, View):
@@ -551,7 +537,7 @@ class ChatDeskMixin(ConsolePageMixin):
             **forms,
         }
         response = render(self.request, "crm/channels/chat_desk.html", context, status=status)
-        return _no_cache(response)
+        return no_cache(response)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -629,7 +615,7 @@ class ChatDeskActionView(ChatDeskMixin, View):
                     chat.end_chat(record, actor=user, outcome=form.cleaned_data["outcome"])
         except DOMAIN_ERRORS as exc:
             if form is None or _wants_json(request):
-                return self.refused(record, _error_text(exc))
+                return self.refused(record, error_message(exc))
             add_service_error(form, exc)
         if form is not None and form.errors:
             if _wants_json(request):
@@ -670,9 +656,7 @@ class CallDeskMixin(ConsolePageMixin):
             "wrap_form": wrap_form or CallWrapUpForm(),
             "identify_form": identify_form or CallIdentifyForm(),
         }
-        return _no_cache(
-            render(self.request, "crm/channels/call_desk.html", context, status=status)
-        )
+        return no_cache(render(self.request, "crm/channels/call_desk.html", context, status=status))
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -719,7 +703,7 @@ class CallActionView(CallDeskMixin, View):
                 telephony.identify_call_customer(call, customer, actor=request.user)
                 messages.success(request, _("Caller identified: verify them now."))
         except DOMAIN_ERRORS as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_message(exc))
         return HttpResponseRedirect(reverse("crm-channels:call", args=[pk]))
 
 
@@ -760,7 +744,7 @@ class IvrSimulatorView(ConsolePageMixin, View):
                 ivr_path=step.path,
             )
         except DOMAIN_ERRORS as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_message(exc))
             return HttpResponseRedirect(reverse("crm-channels:ivr-simulator"))
         messages.success(
             request,

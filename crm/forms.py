@@ -22,26 +22,7 @@ from crm.choices import (
 )
 from crm.models import Customer, Product, Subscription
 from crm.selectors import catalog, customers_for, subscriptions_for
-from crm.services import CHANGEABLE_CUSTOMER_FIELDS, CrmError, is_valid_customer_number
-
-
-def add_service_error(form: forms.Form, exc: Exception, field_map: dict[str, str] | None = None):
-    """Show a service's refusal on the form: on the field it names when the form has one."""
-    field_map = field_map or {}
-
-    def target(field: str | None) -> str | None:
-        name = field_map.get(field, field) if field else None
-        return name if name in form.fields else None
-
-    if isinstance(exc, CrmError):
-        form.add_error(target(exc.field), exc.message)
-    elif isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(target(field), errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.error_list)
-    else:  # pragma: no cover - callers catch only the two domain error types
-        raise TypeError(type(exc))
+from crm.services import CHANGEABLE_CUSTOMER_FIELDS, is_valid_customer_number
 
 
 def _customer_by_number(user, value: str) -> Customer:

@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -45,7 +44,6 @@ from crm.forms import (
     ServiceOrderForm,
     StartInteractionForm,
     VerificationForm,
-    add_service_error,
 )
 from crm.masking import mask_name, mask_phone, mask_pii
 from crm.models import (
@@ -67,7 +65,6 @@ from crm.selectors import (
     orders_for,
 )
 from crm.services import (
-    CrmError,
     advance_order,
     cancel_order,
     create_service_order,
@@ -81,8 +78,7 @@ from crm.services import (
     start_interaction,
 )
 from portal.roles import ROLE_SPECS, Role
-
-DOMAIN_ERRORS = (CrmError, ValidationError)
+from portal.web import DOMAIN_ERRORS, add_service_error, error_message
 
 # Whose portal section each group of pages belongs to.
 CUSTOMER_DESK = (Role.SERVICE_SPECIALIST, Role.SUPERVISOR)
@@ -260,7 +256,7 @@ class CustomerActionView(CustomerPageMixin, View):
             self.act(customer, form, interaction)
         except DOMAIN_ERRORS as exc:
             if form is None:
-                messages.error(request, _message_of(exc))
+                messages.error(request, error_message(exc))
                 return HttpResponseRedirect(self.page_url(customer.pk))
             add_service_error(form, exc)
             return self.render_page(customer, **{self.form_name: form})
@@ -268,12 +264,6 @@ class CustomerActionView(CustomerPageMixin, View):
 
     def act(self, customer, form, interaction):  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-def _message_of(exc: Exception) -> str:
-    if isinstance(exc, CrmError):
-        return exc.message
-    return " ".join(exc.messages)
 
 
 class StartInteractionView(CustomerActionView):

@@ -11,21 +11,19 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import View
 
 from billing.invoices import grouped_code
-from complaints.forms import add_service_error
-from portal.errors import DomainError
 from portal.months import month_start, parse_month
 from portal.roles import STAFF_ROLES, Role
+from portal.web import DOMAIN_ERRORS, add_service_error, no_cache, page_number
 from training import selectors, services
 from training.certificates import certificate_by_code, normalize_code, render_certificate_pdf
 from training.choices import AttemptStatus, SuggestionStatus
@@ -43,18 +41,12 @@ from training.models import (
 )
 from training.permissions import may_answer_suggestions, may_take_training, may_view_team
 
-DOMAIN_ERRORS = (DomainError, ValidationError)
 ROWS_PER_PAGE = 25
 KPI_TREND_MONTHS = 6
 
 
-def _no_cache(response: HttpResponse) -> HttpResponse:
-    add_never_cache_headers(response)
-    return response
-
-
 def _page(request, rows, per_page: int = ROWS_PER_PAGE):
-    page = Paginator(rows, per_page).get_page(request.GET.get("page") or "1")
+    page = Paginator(rows, per_page).get_page(page_number(request))
     page.object_list = list(page.object_list)
     return page
 
@@ -98,7 +90,7 @@ class MyTrainingView(StaffTrainingMixin, View):
             "certificates": list(selectors.certificates_for(user).filter(user=user)[:20]),
             "may_view_team": may_view_team(user),
         }
-        return _no_cache(render(request, "training/my_training.html", context))
+        return no_cache(render(request, "training/my_training.html", context))
 
 
 class CourseDetailView(StaffTrainingMixin, View):
@@ -129,7 +121,7 @@ class CourseDetailView(StaffTrainingMixin, View):
             "attempts": attempts,
             "roles": [Role(row.role).label for row in course.roles.all()],
         }
-        return _no_cache(render(request, "training/course_detail.html", context))
+        return no_cache(render(request, "training/course_detail.html", context))
 
 
 class ModuleCompleteView(StaffTrainingMixin, View):
@@ -233,7 +225,7 @@ class AttemptView(StaffTrainingMixin, View):
             "expired_unsubmitted": attempt.is_open and attempt.deadline_at <= timezone.now(),
             "certificate": getattr(attempt, "certificate", None) if attempt.passed else None,
         }
-        return _no_cache(render(self.request, "training/attempt.html", context, status=status))
+        return no_cache(render(self.request, "training/attempt.html", context, status=status))
 
 
 class HandoutView(StaffTrainingMixin, View):
@@ -253,7 +245,7 @@ class HandoutView(StaffTrainingMixin, View):
             content_type=handout.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"
-        return _no_cache(response)
+        return no_cache(response)
 
 
 class CertificatePdfView(StaffTrainingMixin, View):
@@ -266,7 +258,7 @@ class CertificatePdfView(StaffTrainingMixin, View):
         response["Content-Disposition"] = (
             f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
         )
-        return _no_cache(response)
+        return no_cache(response)
 
 
 class CertificateCheckView(View):
@@ -288,7 +280,7 @@ class MyKpiView(StaffTrainingMixin, View):
         rows = list(
             selectors.kpis_for(request.user).filter(user=request.user).order_by("-month")[:12]
         )
-        return _no_cache(render(request, "training/my_kpis.html", {"kpis": rows}))
+        return no_cache(render(request, "training/my_kpis.html", {"kpis": rows}))
 
 
 # --- Suggestions ----------------------------------------------------------------------------
@@ -312,7 +304,7 @@ class SuggestionPage(StaffTrainingMixin):
             "form": form or SuggestionForm(),
             "may_answer": may_answer,
         }
-        return _no_cache(render(self.request, "training/suggestions.html", context, status=status))
+        return no_cache(render(self.request, "training/suggestions.html", context, status=status))
 
 
 class SuggestionListView(SuggestionPage, View):
@@ -410,7 +402,7 @@ class TeamTrainingView(SupervisorMixin, View):
             "assignments": page.object_list,
             "overdue_only": self.request.GET.get("overdue") == "1",
         }
-        return _no_cache(render(self.request, "training/team.html", context, status=status))
+        return no_cache(render(self.request, "training/team.html", context, status=status))
 
 
 class KpiRankingView(SupervisorMixin, View):
@@ -452,4 +444,4 @@ class KpiRankingView(SupervisorMixin, View):
             "months": months,
             "trend_rows": trend_rows,
         }
-        return _no_cache(render(request, "training/kpis.html", context))
+        return no_cache(render(request, "training/kpis.html", context))

@@ -19,7 +19,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
-from complaints.forms import add_service_error
 from portal.months import previous_month
 from portal.reports import selectors, services
 from portal.reports.choices import DashboardBlock, Preset
@@ -34,7 +33,7 @@ from portal.reports.permissions import (
 from portal.reports.services import ReportError
 from portal.roles import ROLE_SPECS, Role
 from portal.views import RoleWorkspaceView
-from portal.workspaces.listing import no_cache
+from portal.web import add_service_error, no_cache_varying_on_htmx, page_number
 
 RECENT_REPORTS = 6
 REPORTS_PER_PAGE = 12
@@ -90,13 +89,16 @@ class SupervisorDashboardView(RoleWorkspaceView):
         else:
             status = 400
         if partial:
-            # The same address answers a whole page or the part htmx swaps (no_cache varies).
-            return no_cache(render(request, "reports/_dashboard.html", context, status=status))
+            # The same address answers a whole page or the part htmx swaps (the answer varies on
+            # the htmx headers).
+            return no_cache_varying_on_htmx(
+                render(request, "reports/_dashboard.html", context, status=status)
+            )
         context |= {
             "recent_reports": list(selectors.reports_for(request.user)[:RECENT_REPORTS]),
             "generate_form": _generate_form() if may_generate_reports(request.user) else None,
         }
-        return no_cache(self.render_to_response(context, status=status))
+        return no_cache_varying_on_htmx(self.render_to_response(context, status=status))
 
 
 class SupervisorMixin(LoginRequiredMixin):
@@ -125,7 +127,7 @@ class DashboardCsvView(SupervisorMixin, View):
                 "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
             )
         dashboard = selectors.compute_dashboard(form.cleaned_data["period"])
-        return no_cache(csv_response(dashboard, block))
+        return no_cache_varying_on_htmx(csv_response(dashboard, block))
 
 
 class MonthlyReportListView(SupervisorMixin, View):
@@ -147,9 +149,7 @@ class MonthlyReportListView(SupervisorMixin, View):
             ordering = filters.cleaned_data["sort"] or ordering
         else:
             status = 400
-        page = Paginator(rows.order_by(ordering), REPORTS_PER_PAGE).get_page(
-            request.GET.get("page") or "1"
-        )
+        page = Paginator(rows.order_by(ordering), REPORTS_PER_PAGE).get_page(page_number(request))
         page.object_list = list(page.object_list)
         context = {
             "filters": filters,
@@ -158,7 +158,9 @@ class MonthlyReportListView(SupervisorMixin, View):
             "generate_form": generate_form,
             "sort": ordering,
         }
-        return no_cache(render(request, "reports/report_list.html", context, status=status))
+        return no_cache_varying_on_htmx(
+            render(request, "reports/report_list.html", context, status=status)
+        )
 
 
 class MonthlyReportGenerateView(SupervisorMixin, View):
@@ -197,4 +199,4 @@ class MonthlyReportPdfView(SupervisorMixin, View):
             filename=report.download_name,
             content_type="application/pdf",
         )
-        return no_cache(response)
+        return no_cache_varying_on_htmx(response)

@@ -11,7 +11,6 @@ customer is reachable) and is never cached. Views are thin: reads from
 from axes.helpers import get_client_ip_address
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -26,10 +25,8 @@ from billing.points import points_balance
 from billing.selectors import accounts_with_balances, own_customer
 from billing.services import top_up
 from billing.views import CustomerSideMixin
-from complaints.forms import add_service_error
 from crm.choices import OrderKind, PiiField
 from crm.services import first_of_next_month
-from portal.errors import DomainError
 from portal.selfservice import selectors
 from portal.selfservice.filters import MyOrderFilter
 from portal.selfservice.forms import (
@@ -46,8 +43,8 @@ from portal.selfservice.services import (
     reset_password,
     update_contact_preferences,
 )
+from portal.web import DOMAIN_ERRORS, add_service_error, page_number
 
-DOMAIN_ERRORS = (DomainError, ValidationError)
 ORDERS_PER_PAGE = 20
 LOOKS_PER_PAGE = 20
 RESET_SESSION_KEY = "selfservice_reset_phone"
@@ -304,7 +301,7 @@ class MyOrdersView(CustomerPage):
     def get(self, request):
         customer = self.get_customer()
         filters = MyOrderFilter(request.GET, queryset=selectors.self_service_orders(customer))
-        page = Paginator(filters.qs, ORDERS_PER_PAGE).get_page(request.GET.get("page") or "1")
+        page = Paginator(filters.qs, ORDERS_PER_PAGE).get_page(page_number(request))
         return self.page(
             {
                 "customer": customer,
@@ -335,7 +332,7 @@ class PrivacyView(CustomerPage):
         if not customer.email:
             form.fields["messages_by_email"].disabled = True
         page = Paginator(selectors.pii_looks(customer), LOOKS_PER_PAGE).get_page(
-            self.request.GET.get("page") or "1"
+            page_number(self.request)
         )
         looks = [
             {

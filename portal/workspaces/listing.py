@@ -9,10 +9,10 @@ that one filter. Without JavaScript the same URLs render the whole page.
 
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django_filters import OrderingFilter
+
+from portal.web import no_cache_varying_on_htmx, page_number
 
 RESULTS_TARGET = "results"
 
@@ -74,7 +74,7 @@ class ListPage:
         if not chosen:
             # The sort given did not parse: the default order, as with none given.
             rows = filterset.filters["sort"].filter(rows, [self.default_sort])
-        page = Paginator(rows, self.per_page).get_page(request.GET.get("page") or "1")
+        page = Paginator(rows, self.per_page).get_page(page_number(request))
         page.object_list = list(page.object_list)
         self.decorate(page.object_list)
         context = {
@@ -92,12 +92,4 @@ class ListPage:
         context["partial"] = partial
         template = self.results_template if partial else self.template_name
         response = render(request, template, context, status=status)
-        return no_cache(response)
-
-
-def no_cache(response: HttpResponse) -> HttpResponse:
-    # Lists carry customers' names and problems: no copy in any cache. The same URL answers a
-    # whole page or a block, so caches must tell the two apart.
-    add_never_cache_headers(response)
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
+        return no_cache_varying_on_htmx(response)

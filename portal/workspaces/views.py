@@ -16,7 +16,7 @@ roles in ``portal_roles`` (others get 403, anonymous visitors the sign-in page).
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -33,7 +33,7 @@ from billing.recommendation import recommend_plan
 from complaints import selectors as tickets
 from complaints.choices import OPEN_STATUSES, REOPENABLE, FaultLocation, Queue
 from complaints.delivery import retry_messages
-from complaints.forms import LowScoreReviewForm, add_service_error
+from complaints.forms import LowScoreReviewForm
 from complaints.models import Notification, Survey, Ticket
 from complaints.permissions import COMPLAINT_DESK
 from complaints.surveys import review_low_score
@@ -52,15 +52,14 @@ from crm.notices import retry_notice_deliveries
 from crm.services import gate_account_detail, verify_document_at_counter
 from crm.views import CUSTOMER_DESK, StaffPageMixin
 from portal import outbox
-from portal.errors import DomainError
 from portal.roles import Role
 from portal.views import RoleWorkspaceView
+from portal.web import DOMAIN_ERRORS, add_service_error, no_cache_varying_on_htmx
 from portal.workspaces import filters, selectors
 from portal.workspaces.forms import WorkspaceSearchForm
-from portal.workspaces.listing import ListPage, no_cache
+from portal.workspaces.listing import ListPage
 from portal.workspaces.search import QueryKind, search
 
-DOMAIN_ERRORS = (DomainError, ValidationError)
 SEARCH_TARGET = "search-results"
 
 FAULT_DESK = (Role.TECH_SUPPORT, Role.SUPERVISOR)
@@ -215,7 +214,7 @@ class WorkspaceSearchView(StaffPageMixin, View):
             if htmx_target(self.request) == SEARCH_TARGET
             else "workspaces/search.html"
         )
-        return no_cache(render(self.request, template, context, status=status))
+        return no_cache_varying_on_htmx(render(self.request, template, context, status=status))
 
 
 # --- Tech-support engineer: the fault queue ----------------------------------------------------
@@ -320,7 +319,9 @@ class LowScoreReviewView(StaffPageMixin, View):
                 return HttpResponseRedirect(self.back_url())
         survey.reopenable = survey.ticket.status in REOPENABLE
         context = {"survey": survey, "form": form, "back_url": self.back_url()}
-        return no_cache(render(request, "workspaces/low_score_review.html", context, status=400))
+        return no_cache_varying_on_htmx(
+            render(request, "workspaces/low_score_review.html", context, status=400)
+        )
 
     def back_url(self) -> str:
         back = self.request.POST.get("next", "")
@@ -507,7 +508,7 @@ class PlanRecommendationView(StaffPageMixin, View):
 
     def render_page(self, *, status=200, **context):
         context.setdefault("customer_form", OrderCustomerForm(user=self.request.user))
-        return no_cache(
+        return no_cache_varying_on_htmx(
             render(self.request, "workspaces/recommendation.html", context, status=status)
         )
 
