@@ -12,7 +12,20 @@ import grimp
 APPS = ("crm", "billing", "complaints", "training", "portal")
 # A module is of the web layer when any part of its dotted name says so.
 WEB_PARTS = frozenset(
-    {"api", "views", "urls", "admin", "forms", "templatetags", "management", "context_processors"}
+    {
+        "api",
+        "views",
+        "urls",
+        "admin",
+        "forms",
+        # Page filters and list plumbing (portal.workspaces), the page kit (portal.web).
+        "filters",
+        "listing",
+        "web",
+        "templatetags",
+        "management",
+        "context_processors",
+    }
 )
 WEB_SUFFIXES = ("_views", "_urls", "_forms", "_admin")
 # The project's wiring, which imports everything by design.
