@@ -345,7 +345,7 @@ def measure_role(user, queue, ticket_3, ticket_30, repeat, profile) -> dict:
         results["detail_page"] = measure(client, detail, repeat, profile=profile)
         more = resolve_or_none("ticket-detail", ticket_30.pk)
         results["detail_page"]["queries_30_notes"] = compare(client, more)
-    # The staff workspaces' lists of the role (issue 9): the fault queue, the disputes.
+    # The staff workspaces' lists of the role: the fault queue, the disputes.
     for name, label in (
         ("workspaces:fault-queue", "fault_queue"),
         ("workspaces:disputes", "disputes"),

@@ -8,7 +8,7 @@ class BillingErrorCode(StrEnum):
     AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     ADJUSTMENT_OVER_LIMIT = "adjustment_over_limit"
-    # Promotions, points, instalments (issue 6)
+    # Promotions, points, instalments
     PROMOTION_NOT_ELIGIBLE = "promotion_not_eligible"
     PROMOTION_EXPIRED = "promotion_expired"
     PROMOTION_EXHAUSTED = "promotion_exhausted"

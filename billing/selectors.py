@@ -359,7 +359,7 @@ def line_status_history(customer: Customer, *, limit: int = 20) -> list[Subscrip
     )
 
 
-# --- The customer 360 page (issue 9) ----------------------------------------------------------
+# --- The customer 360 page --------------------------------------------------------------------
 
 
 @dataclass

@@ -139,7 +139,7 @@ class NotificationStatus(models.TextChoices):
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
-    # The customer turned e-mail copies off in the portal's privacy settings (issue 9).
+    # The customer turned e-mail copies off in the portal's privacy settings.
     SKIPPED = "skipped", _("Not sent (the customer's choice)")
 
 
@@ -150,7 +150,7 @@ class NotificationPriority(models.IntegerChoices):
     STAFF = 1, _("To a staff member")
 
 
-# --- Staff workspaces (issue 9): diagnosis notes and low-score reviews -----------------------
+# --- Staff workspaces: diagnosis notes and low-score reviews ----------------------------------
 
 
 class NoteKind(models.TextChoices):

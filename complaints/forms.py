@@ -283,7 +283,7 @@ class CallbackForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea({"rows": 2}))
 
 
-# --- Staff workspaces (issue 9) ---------------------------------------------------------------
+# --- Staff workspaces -------------------------------------------------------------------------
 
 
 class DiagnosisForm(forms.Form):

@@ -271,7 +271,7 @@ def notifications_for(user, *, limit: int = 20) -> list[Notification]:
     )
 
 
-# --- Staff workspaces (issue 9) ---------------------------------------------------------------
+# --- Staff workspaces -------------------------------------------------------------------------
 
 
 def fault_tickets(user) -> QuerySet[Ticket]:

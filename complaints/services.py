@@ -539,7 +539,7 @@ def add_attachment(ticket: Ticket, upload, *, actor) -> TicketAttachment:
     )
 
 
-# --- Tech support: diagnosis of a fault (issue 9) ---------------------------------------------
+# --- Tech support: diagnosis of a fault -------------------------------------------------------
 
 
 @transaction.atomic

@@ -354,7 +354,7 @@ def complete_callback(
     return callback
 
 
-# --- low-score reviews (issue 9) --------------------------------------------------------------
+# --- low-score reviews ------------------------------------------------------------------------
 
 
 @transaction.atomic

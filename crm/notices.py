@@ -112,7 +112,7 @@ def publish_notice(notice: Notice, *, actor) -> Notice:
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     _move(notice, NoticeStatus.PUBLISHED)
     # Customers who turned service notices by SMS off in the portal's privacy settings get the
-    # banner only (issue 9; the same query, an EXISTS per row).
+    # banner only (the same query, an EXISTS per row).
     from portal.selfservice.selectors import sms_notice_opt_outs
 
     status = DeliveryStatus.PENDING if notice.send_sms else DeliveryStatus.BANNER_ONLY

@@ -150,7 +150,7 @@ def is_customer_user(user) -> bool:
     return user.is_authenticated and user.has_role(Role.CUSTOMER)
 
 
-# --- The staff workspaces' search box (issue 9) ---------------------------------------------
+# --- The staff workspaces' search box -------------------------------------------------------
 
 
 def customers_by_phone(user, number: str) -> QuerySet[Customer]:

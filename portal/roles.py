@@ -211,13 +211,13 @@ _EXTRA_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "complaints.view_callback",
         "complaints.change_callback",
         "complaints.view_notification",
-        # Issue 13: the outbox page, where failed and delayed messages are sent again.
+        # The outbox page, where failed and delayed messages are sent again.
         "complaints.retry_notification",
         "portal.view_deliveryretry",
     ),
     Role.CUSTOMER: (),
 }
-# --- training (issue 7): every staff role takes training and writes suggestions; supervisors
+# --- training: every staff role takes training and writes suggestions; supervisors
 # assign courses, see the team's KPIs and answer the suggestions.
 _TRAINING = (
     "training.view_course",
@@ -328,14 +328,14 @@ _BILLING_COMMERCE: dict[Role, tuple[str, ...]] = {
 for _role, _permissions in _BILLING_COMMERCE.items():
     ROLE_PERMISSIONS[_role] = (*ROLE_PERMISSIONS[_role], *_permissions)
 
-# Staff workspaces (issue 9): the sales advisor's plan recommendation reads a line's rated usage
+# Staff workspaces: the sales advisor's plan recommendation reads a line's rated usage
 # (behind the same verification gate as every account detail).
 ROLE_PERMISSIONS[Role.SALES_ADVISOR] = (
     *ROLE_PERMISSIONS[Role.SALES_ADVISOR],
     "billing.view_usagerecord",
 )
 
-# Service reports (issue 9): the supervisor's dashboard reads company-wide figures and the
+# Service reports: the supervisor's dashboard reads company-wide figures and the
 # stored monthly service reports; supervisors also generate a month's report.
 ROLE_PERMISSIONS[Role.SUPERVISOR] = (
     *ROLE_PERMISSIONS[Role.SUPERVISOR],

@@ -85,7 +85,7 @@ DEFAULT_PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
     ),
 )
 
-# --- training (issue 7) ---------------------------------------------------------------------
+# --- training -------------------------------------------------------------------------------
 DEFAULT_PERIODIC_TASKS += (
     PeriodicTaskSpec(
         name="training: overdue training reminders",
@@ -115,7 +115,7 @@ DEFAULT_PERIODIC_TASKS += (
     ),
 )
 
-# --- crm contact channels (issue 8) -----------------------------------------------------------
+# --- crm contact channels ---------------------------------------------------------------------
 DEFAULT_PERIODIC_TASKS += (
     PeriodicTaskSpec(
         name="crm: chat and call queues",
@@ -143,7 +143,7 @@ DEFAULT_PERIODIC_TASKS += (
     ),
 )
 
-# --- reports (issue 9) --------------------------------------------------------------------------
+# --- reports ------------------------------------------------------------------------------------
 DEFAULT_PERIODIC_TASKS += (
     PeriodicTaskSpec(
         name="reports: daily rollups",

@@ -399,7 +399,7 @@ SPECTACULAR_SETTINGS = {
         "portal.api.schema.document_error_responses",
     ],
 }
-# training (issue 7): its choice sets share field names ("status", "kind") with other apps'.
+# training: its choice sets share field names ("status", "kind") with other apps'.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     f"{name}Enum": f"training.choices.{name}.choices"
     for name in (
@@ -410,7 +410,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
         "SuggestionStatus",
     )
 } | {"StaffRoleEnum": "training.models.STAFF_ROLE_CHOICES"}
-# Staff workspaces (issue 9): diagnoses, low-score reviews.
+# Staff workspaces: diagnoses, low-score reviews.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     f"{name}Enum": f"complaints.choices.{name}.choices"
     for name in ("NoteKind", "FaultLocation", "ReviewAction")
@@ -564,7 +564,7 @@ COMPLAINTS_ATTACHMENTS_PER_TICKET = env.int("COMPLAINTS_ATTACHMENTS_PER_TICKET",
 # The address survey links and e-mails point at.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-# --- Training (issue 7) -------------------------------------------------------------------------
+# --- Training -----------------------------------------------------------------------------------
 
 # Overdue training is reminded again after this many days while it stays overdue.
 TRAINING_REMINDER_REPEAT_DAYS = env.int("TRAINING_REMINDER_REPEAT_DAYS", default=7)
@@ -611,7 +611,7 @@ CRM_MAIL_IN_MAX_PER_SENDER_HOUR = env.int("CRM_MAIL_IN_MAX_PER_SENDER_HOUR", def
 # The evaluation of a business-hall visit is sent this long after the confirmation step.
 COMPLAINTS_ORDER_SURVEY_DELAY_HOURS = env.float("COMPLAINTS_ORDER_SURVEY_DELAY_HOURS", default=2)
 
-# --- Customer self-service portal (issue 9, part A) ---------------------------------------------
+# --- Customer self-service portal ---------------------------------------------------------------
 
 # Password reset by SMS code: the code's lifetime, wrong tries before it dies, and how often a
 # code may be asked for (per number and per IP address in an hour, and seconds between two).
@@ -625,7 +625,7 @@ if min(SELFSERVICE_RESET_CODE_TTL_MINUTES, SELFSERVICE_RESET_MAX_ATTEMPTS) < 1:
         "SELFSERVICE_RESET_CODE_TTL_MINUTES and SELFSERVICE_RESET_MAX_ATTEMPTS must be >= 1."
     )
 
-# --- Service reports (issue 9: the supervisor's dashboards) ---------------------------------------
+# --- Service reports (the supervisor's dashboards) ------------------------------------------------
 
 # Every night the daily rollups of this many past days are recomputed, so that late changes
 # (a ticket reopened within the reopen window, a survey reopening it) reach the dashboard;

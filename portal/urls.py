@@ -72,7 +72,7 @@ urlpatterns = [
     path("", include("crm.channel_urls")),
     path("", include("portal.selfservice.urls")),
     path("", include("portal.reports.urls")),
-    # The customer's overview (issue 9): lines, balance, usage against caps, points, tickets.
+    # The customer's overview: lines, balance, usage against caps, points, tickets.
     path("my/", selfservice_views.OverviewView.as_view(), name="customer-home"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/web", views.healthz_web, name="healthz-web"),

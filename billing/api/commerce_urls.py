@@ -13,7 +13,7 @@ router.register("points/redemptions", views.PointsRedemptionViewSet, basename="p
 router.register("points", views.PointsViewSet, basename="points")
 router.register("instalment-plans", views.InstalmentPlanViewSet, basename="instalment-plan")
 router.register("account-status", views.AccountStatusViewSet, basename="account-status")
-# Staff workspaces (issue 9): the sales advisor's plan recommendation.
+# Staff workspaces: the sales advisor's plan recommendation.
 router.register(
     "plan-recommendations",
     recommendation_views.PlanRecommendationViewSet,

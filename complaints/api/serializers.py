@@ -390,7 +390,7 @@ class CallbackCompleteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-# --- Low-score reviews (issue 9) ------------------------------------------------------------
+# --- Low-score reviews ----------------------------------------------------------------------
 
 
 class LowScoreReviewSerializer(serializers.ModelSerializer):

@@ -356,7 +356,7 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(self.get_serializer(fresh).data)
 
 
-# --- Low-score reviews (issue 9) ------------------------------------------------------------
+# --- Low-score reviews ----------------------------------------------------------------------
 
 
 class LowScoreReviewPermission(BasePermission):

@@ -455,7 +455,7 @@ def test_customer_home_runs_a_constant_number_of_queries(
             actor=supervisor,
         )
     client.force_login(customer_user)
-    # 1 the session, 2 user, 3 their permissions, then the overview (issue 9; a customer without
+    # 1 the session, 2 user, 3 their permissions, then the overview (a customer without
     # lines): 4 the customer, 5 accounts, 6 lines, 7 points, 8 open tickets, 9 latest bill, 10 the
     # notices that reached them and show now.
     with django_assert_num_queries(10):

@@ -1,6 +1,6 @@
 """The API's contract on bad input: JSON 404 for malformed ids and unknown paths whatever the
 Accept header, 400 with field messages for out-of-range or unknown query parameters, and a
-schema that documents the errors every operation can answer (issue 14, found by generated
+schema that documents the errors every operation can answer (found by generated
 requests; the generator itself is tests/portal/test_api_schema_fuzz.py)."""
 
 import pytest
