@@ -56,6 +56,7 @@ from crm.permissions import AccountDetailAccess, account_detail_access, may_reve
 from crm.selectors import open_interaction_with
 from crm.validators import normalize_mobile_number, validate_document
 from portal.errors import DomainError
+from portal.months import next_month
 from portal.numbering import next_number
 from portal.sms import send_sms
 
@@ -595,10 +596,6 @@ def current_plan(subscription: Subscription, day: datetime.date | None = None):
     return row.product if row else None
 
 
-def first_of_next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
 # --- Service orders -------------------------------------------------------------------------
 
 
@@ -703,7 +700,7 @@ def create_service_order(
         _require_live(subscription)
         plan_kind = PLAN_KIND_FOR_SUBSCRIPTION[SubscriptionKind(subscription.kind)]
         _require_product(product, (plan_kind,), today)
-        effective_on = effective_on or first_of_next_month(today)
+        effective_on = effective_on or next_month(today)
         if effective_on < today:
             raise ValidationError(
                 {"effective_on": ValidationError(_("Cannot take effect in the past."), "invalid")}
@@ -795,7 +792,7 @@ def _minimum_term_end(row: SubscriptionProduct | None) -> datetime.date | None:
     """Minimum terms count whole months from the month after activation (ring-back tone: 6)."""
     if row is None or not row.product.minimum_months:
         return None
-    start = first_of_next_month(row.effective_from)
+    start = next_month(row.effective_from)
     months = start.month - 1 + row.product.minimum_months
     return datetime.date(start.year + months // 12, months % 12 + 1, 1)
 
@@ -947,7 +944,7 @@ def _fulfil(order: ServiceOrder, *, actor) -> None:
         order.subscription = subscription
     elif kind == OrderKind.CHANGE_PLAN:
         subscription = _require_live(order.subscription)
-        effective_on = max(order.effective_on or first_of_next_month(today), today)
+        effective_on = max(order.effective_on or next_month(today), today)
         plan_kind = PLAN_KIND_FOR_SUBSCRIPTION[SubscriptionKind(subscription.kind)]
         plans = subscription.products.filter(product__kind=plan_kind)
         # Plans starting on or after the change are superseded; the running one ends the day before.

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 
 from crm.choices import ORDER_STEPS, Channel, OrderKind
 from crm.models import Customer, Product, ServiceOrder, Subscription
-from crm.services import create_service_order, first_of_next_month, transition_order
+from crm.services import create_service_order, transition_order
 from portal.errors import DomainError
+from portal.months import next_month
 from portal.selfservice.choices import PreferenceField
 from portal.selfservice.error_codes import SelfServiceErrorCode
 from portal.selfservice.logins import as_mobile_number, logins_for_number
@@ -284,9 +285,7 @@ def place_self_service_order(
         channel=Channel.WEB_PORTAL,
         subscription=subscription,
         product=product,
-        effective_on=(
-            first_of_next_month(timezone.localdate()) if kind == OrderKind.CHANGE_PLAN else None
-        ),
+        effective_on=(next_month(timezone.localdate()) if kind == OrderKind.CHANGE_PLAN else None),
         notes=_("Placed by the customer in the self-service portal."),
     )
     reason = _("Self-service: no staff step needed")

@@ -26,7 +26,7 @@ from billing.selectors import accounts_with_balances, own_customer
 from billing.services import top_up
 from billing.views import CustomerSideMixin
 from crm.choices import OrderKind, PiiField
-from crm.services import first_of_next_month
+from portal.months import next_month
 from portal.selfservice import selectors
 from portal.selfservice.filters import MyOrderFilter
 from portal.selfservice.forms import (
@@ -246,7 +246,7 @@ class PlanChangeView(CustomerPage):
             "lines": [(line, selectors.plan_of(line), pending.get(line.pk)) for line in lines],
             "plans": plans,
             "form": form,
-            "effective_on": first_of_next_month(today),
+            "effective_on": next_month(today),
         }
 
     def get(self, request):

@@ -29,12 +29,12 @@ from crm.services import (
     cancel_order,
     create_service_order,
     current_plan,
-    first_of_next_month,
     record_verification,
     reject_order_review,
     start_interaction,
     transition_order,
 )
+from portal.months import next_month as first_of_next_month
 from portal.roles import Role
 from tests.crm.factories import CustomerFactory, MobileLineFactory
 

@@ -15,7 +15,8 @@ from billing.services import top_up
 from complaints.services import open_ticket
 from crm.choices import Channel, OrderKind, OrderStatus, PiiField
 from crm.models import PiiAccessLog, Product, ServiceOrder, ServiceOrderStep
-from crm.services import current_plan, first_of_next_month, products_on, reveal_customer_field
+from crm.services import current_plan, products_on, reveal_customer_field
+from portal.months import next_month as first_of_next_month
 from portal.roles import Role
 from portal.selfservice.models import ConsentChange, ContactPreference
 from tests.billing.factories import PromotionFactory, UsageRecordFactory
