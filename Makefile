@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-dev lint format messages screenshots clean
+.PHONY: run test test-fast install install-dev lint format messages screenshots clean
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
@@ -19,6 +19,14 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The quick loop: no browser journeys and no real Celery workers (PYTEST_ARGS adds options).
+# Not --reuse-db: the transactional tests flush the test database, the catalog rows loaded by
+# the migrations with it, so a kept database would start the next run without them.
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -m "not browser and not celery_worker" $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

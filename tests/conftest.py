@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 import redis
+import yaml
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from kombu import Connection
 from rest_framework.test import APIClient
 
 from portal.roles import Role
+from tests.demo_snapshot import seed_demo
 from tests.portal.factories import UserFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -387,3 +390,26 @@ def celery_worker(django_db_serialized_rollback, transactional_db, tmp_path):
     finally:
         worker.stop()
         app.conf["CELERY_TASK_DEFAULT_QUEUE"] = previous_queue
+
+
+@pytest.fixture
+def demo_seeded(db):
+    """The database as ``seed_demo`` leaves it, and what the command printed. Seeded for real
+    once per session; later tests get a copy of that seed (tests/demo_snapshot.py)."""
+    return seed_demo()
+
+
+@pytest.fixture(scope="session")
+def _openapi_schema_text(django_db_blocker, tmp_path_factory) -> str:
+    target = tmp_path_factory.mktemp("openapi") / "schema.yaml"
+    with django_db_blocker.unblock():
+        call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    return target.read_text()
+
+
+@pytest.fixture
+def openapi_schema(_openapi_schema_text) -> dict:
+    """The OpenAPI schema as ``manage.py spectacular --validate --fail-on-warn`` writes it: the
+    command fails on any error or warning. It walks every view and serializer and validates the
+    result, so it runs once per session."""
+    return yaml.safe_load(_openapi_schema_text)

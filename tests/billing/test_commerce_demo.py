@@ -14,8 +14,8 @@ from billing.services import audit_ledger
 
 
 @pytest.fixture
-def seeded(db):
-    call_command("seed_demo", "--no-progress", stdout=StringIO(), stderr=StringIO())
+def seeded(demo_seeded):
+    return demo_seeded
 
 
 def test_the_demo_has_every_kind_of_offer_devices_points_and_plans(seeded):

@@ -36,8 +36,8 @@ def complaints_table_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(db):
-    return seed()
+def seeded(demo_seeded):
+    return demo_seeded
 
 
 def by_subject(subject: str) -> Ticket:

@@ -19,8 +19,8 @@ def seed() -> str:
 
 
 @pytest.fixture
-def seeded(db):
-    return seed()
+def seeded(demo_seeded):
+    return demo_seeded
 
 
 def test_demo_contacts_cover_every_channel(seeded):

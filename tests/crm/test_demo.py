@@ -37,8 +37,8 @@ def crm_table_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(db):
-    return seed()
+def seeded(demo_seeded):
+    return demo_seeded
 
 
 def test_seed_demo_creates_the_crm_demo_records(seeded):

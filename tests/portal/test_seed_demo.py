@@ -19,8 +19,8 @@ def seed() -> str:
     return out.getvalue()
 
 
-def test_seed_demo_creates_a_login_for_every_role_and_prints_them(db):
-    output = seed()
+def test_seed_demo_creates_a_login_for_every_role_and_prints_them(demo_seeded):
+    output = demo_seeded
 
     users = get_user_model().objects.in_bulk(field_name="username")
     assert set(users) == {login.username for login in DEMO_LOGINS}
@@ -52,8 +52,7 @@ def test_seed_demo_creates_a_login_for_every_role_and_prints_them(db):
     assert all(login.username in output for login in DEMO_LOGINS)
 
 
-def test_seed_demo_twice_creates_nothing_new(db):
-    seed()
+def test_seed_demo_twice_creates_nothing_new(demo_seeded):
     before = get_user_model().objects.count()
 
     output = seed()

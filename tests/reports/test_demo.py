@@ -14,8 +14,7 @@ def seed() -> None:
     call_command("seed_demo", "--no-progress", stdout=StringIO(), stderr=StringIO())
 
 
-def test_seed_demo_rolls_up_90_days_and_writes_last_months_report(db):
-    seed()
+def test_seed_demo_rolls_up_90_days_and_writes_last_months_report(demo_seeded):
     report = MonthlyServiceReport.objects.get()
 
     seed()

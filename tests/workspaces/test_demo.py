@@ -1,18 +1,13 @@
 """The workspaces' demo data: something for the plan recommendation and the fault queue."""
 
 from decimal import Decimal
-from io import StringIO
-
-from django.core.management import call_command
 
 from billing.recommendation import recommend_plan
 from complaints.models import TicketNote
 from crm.models import Subscription
 
 
-def test_the_demo_line_has_a_cheaper_plan_and_a_fault_has_a_diagnosis(db):
-    call_command("seed_demo", "--no-progress", stdout=StringIO(), stderr=StringIO())
-
+def test_the_demo_line_has_a_cheaper_plan_and_a_fault_has_a_diagnosis(demo_seeded):
     recommendation = recommend_plan(Subscription.objects.get(msisdn="18900000001"))
 
     # Three months of 200 minutes, 20 messages and 40 MB: 大众卡 5.00 + 54.30 a month,
