@@ -406,7 +406,8 @@ class TicketAttachmentView(LoginRequiredMixin, View):
     the customer whose ticket it is (``selectors.tickets_for``); anything else is 404.
 
     Always a download, under the server's name with the detected type (never the uploader's
-    name), and ``nosniff`` so that no browser reads it as anything else."""
+    name); ``nosniff`` (SecurityMiddleware, on every response) keeps browsers from reading it as
+    anything else."""
 
     def get(self, request, pk):
         try:
@@ -421,7 +422,6 @@ class TicketAttachmentView(LoginRequiredMixin, View):
             filename=attachment.download_name,
             content_type=attachment.content_type,
         )
-        response["X-Content-Type-Options"] = "nosniff"
         return no_cache(response)
 
 

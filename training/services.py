@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from billing.bill_run import new_verification_code
 from complaints.models import Notification
 from complaints.notifications import notify_staff, staff_notification
-from complaints.uploads import check_upload, display_name
+from complaints.uploads import FILE_KINDS, check_upload, display_name
 from portal.errors import DomainError
 from portal.roles import STAFF_ROLES, Role
 from training.choices import (
@@ -221,9 +221,8 @@ def _refresh_completion(user_id: int, course: Course) -> None:
         )
 
 
-TRAINING_ATTACHMENT_TYPES = frozenset(
-    {"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp"}
-)
+# A handout may be any type the upload check parses to the last byte.
+TRAINING_ATTACHMENT_TYPES = frozenset(FILE_KINDS)
 
 
 @transaction.atomic

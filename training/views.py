@@ -244,7 +244,6 @@ class HandoutView(StaffTrainingMixin, View):
             filename=handout.download_name,
             content_type=handout.content_type,
         )
-        response["X-Content-Type-Options"] = "nosniff"
         return no_cache(response)
 
 

@@ -139,14 +139,32 @@ def document_error_responses(result, generator, request, public):
     return result
 
 
+SCHEMA_REF_PREFIX = "#/components/schemas/"
+
+
+def _schema_refs(node):
+    """The component names ``node`` refers to with ``$ref``, at any depth."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(SCHEMA_REF_PREFIX):
+            yield ref.removeprefix(SCHEMA_REF_PREFIX)
+        for value in node.values():
+            yield from _schema_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _schema_refs(value)
+
+
 def _drop_unreferenced_schemas(result):
-    """Remove the components only the replaced error answers used (``ValidationError...``)."""
+    """Keep the components the operations reach, through other components too; drop the ones
+    only the replaced error answers used (``ValidationError...``)."""
     schemas = result["components"]["schemas"]
-    while True:
-        text = repr({key: value for key, value in result.items() if key != "components"})
-        text += repr({name: schema for name, schema in schemas.items()})
-        unused = [name for name in schemas if f"#/components/schemas/{name}'" not in text]
-        if not unused:
-            return
-        for name in unused:
-            del schemas[name]
+    pending = list(_schema_refs(result["paths"]))
+    reached = set()
+    while pending:
+        name = pending.pop()
+        if name not in reached and name in schemas:
+            reached.add(name)
+            pending.extend(_schema_refs(schemas[name]))
+    for name in set(schemas) - reached:
+        del schemas[name]
